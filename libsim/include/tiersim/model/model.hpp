@@ -1,0 +1,96 @@
+// The model description: plain data, as read from a model file or built in
+// code. Nothing here runs; compile() checks it and builds the runtime form.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "tiersim/random/distribution.hpp"
+
+namespace tiersim {
+
+/// A model that cannot run. `path()` names the offending field, e.g.
+/// "classes[0].steps[2].next[1].p"; what() reads "path: message".
+class ModelError : public std::invalid_argument {
+ public:
+  ModelError(std::string path, const std::string& message)
+      : std::invalid_argument(path.empty() ? message : path + ": " + message),
+        path_(std::move(path)) {}
+  [[nodiscard]] const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
+};
+
+enum class Discipline {
+  kFcfs,      ///< first come first served over c servers
+  kPs,        ///< processor sharing over c cores (the CPU model)
+  kPriority,  ///< non-pre-emptive priority over c servers, FCFS within a priority
+  kDelay,     ///< infinitely many servers: a pure delay that is still measured
+};
+
+struct StationSpec {
+  std::string name;
+  int servers = 1;  ///< ignored for kDelay
+  Discipline discipline = Discipline::kFcfs;
+  double speed = 1.0;            ///< service time = work / speed
+  std::optional<int> capacity;   ///< K, the most requests in the station; more are lost
+};
+
+struct PoolSpec {
+  std::string name;
+  int capacity = 1;  ///< tokens: threads, connections, a lock (1)
+};
+
+enum class StepKind { kVisit, kAcquire, kRelease, kDelay };
+
+/// A route edge; `to` is a step id or "exit".
+struct EdgeSpec {
+  std::string to;
+  double probability = 1.0;
+};
+
+struct StepSpec {
+  std::string id;         ///< unique within the class
+  StepKind kind = StepKind::kVisit;
+  std::string target;     ///< station (visit) or pool (acquire, release)
+  Distribution time;      ///< work for a visit, duration for a delay
+  int tokens = 1;         ///< acquire / release
+  std::vector<EdgeSpec> next;  ///< empty: the next step in order, the last one exits
+};
+
+struct ClassSpec {
+  std::string name;
+  bool closed = false;
+  Distribution interarrival;  ///< open classes
+  int population = 0;         ///< closed classes
+  Distribution think;         ///< closed classes
+  int priority = 0;           ///< 0 is served first at priority stations
+  std::vector<StepSpec> steps;
+};
+
+/// How to run: length, warm-up, replications, seed, safety limits.
+struct RunSpec {
+  double until = 0;               ///< simulated time per replication (0: none)
+  std::uint64_t max_completions = 0;  ///< stop after this many completions (0: none)
+  double warmup = 0;              ///< statistics before this time are deleted
+  bool warmup_mser5 = false;      ///< choose the warm-up with MSER-5 from a pilot run
+  int replications = 1;
+  std::uint64_t seed = 1;
+  int threads = 0;                ///< 0: all hardware threads
+  std::uint64_t max_in_system = 1000000;  ///< more requests present: stop as saturated
+  int batches = 20;               ///< batch means when there is one replication
+};
+
+struct ModelSpec {
+  std::string name = "model";
+  std::vector<StationSpec> stations;
+  std::vector<PoolSpec> pools;
+  std::vector<ClassSpec> classes;
+  RunSpec run;
+};
+
+}  // namespace tiersim
