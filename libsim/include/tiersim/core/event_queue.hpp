@@ -16,6 +16,7 @@ enum class EventKind : std::uint8_t {
   kStepDone,      ///< a pure delay or think time ends (b = customer)
   kResume,        ///< a customer granted a pool token continues (b = customer)
   kWarmupEnd,     ///< statistics are reset
+  kBatchEnd,      ///< statistics are snapshotted (batch means)
   kStop,          ///< the run ends
 };
 

@@ -1,0 +1,87 @@
+// A checked model in the form the engine runs: names resolved to indices,
+// each class's route held as a Boost.Graph and flattened into routing tables.
+#pragma once
+
+#include <boost/graph/adjacency_list.hpp>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "tiersim/model/model.hpp"
+
+namespace tiersim {
+
+inline constexpr std::uint32_t kExit = std::numeric_limits<std::uint32_t>::max();
+
+/// One class's route: a vertex per step plus a final "exit" vertex; edges carry
+/// routing probabilities.
+struct RouteEdge {
+  double probability = 1.0;
+};
+using RouteGraph =
+    boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, boost::no_property,
+                          RouteEdge>;
+
+struct CompiledEdge {
+  double cumulative;  ///< upper end of this edge's slice of [0, 1)
+  std::uint32_t to;   ///< global step index, or kExit
+};
+
+struct CompiledStep {
+  StepKind kind;
+  std::uint32_t cls;     ///< owning class
+  std::uint32_t target;  ///< station or pool index
+  Distribution time;     ///< already divided by the station's speed for a visit
+  std::uint32_t tokens;
+  std::uint32_t edge_begin, edge_end;  ///< slice of CompiledModel::edges
+  std::uint32_t stream;                ///< random stream of its time
+  std::string id;
+};
+
+struct CompiledStation {
+  std::string name;
+  Discipline discipline;
+  std::uint32_t servers;   ///< 0: infinitely many (delay)
+  std::uint32_t capacity;  ///< 0: unlimited
+};
+
+struct CompiledPool {
+  std::string name;
+  std::uint32_t capacity;
+};
+
+struct CompiledClass {
+  std::string name;
+  bool closed;
+  Distribution interarrival;
+  std::uint32_t population;
+  Distribution think;
+  std::uint32_t level;  ///< rank of its priority among the model's priorities, 0 first
+  std::uint32_t entry;  ///< global index of its first step
+  std::uint32_t first_step, end_step;
+  std::uint32_t source_stream;   ///< interarrivals or think times
+  std::uint32_t routing_stream;  ///< branch choices
+  RouteGraph graph;              ///< vertices: local step index, plus exit at the end
+};
+
+struct CompiledModel {
+  ModelSpec spec;
+  std::vector<CompiledStation> stations;
+  std::vector<CompiledPool> pools;
+  std::vector<CompiledClass> classes;
+  std::vector<CompiledStep> steps;  ///< all classes' steps, class by class
+  std::vector<CompiledEdge> edges;
+  std::uint32_t priority_levels = 1;
+  std::uint32_t streams = 0;
+
+  /// Mean visits of class `c` to each step per request (from the traffic equations).
+  [[nodiscard]] std::vector<double> visit_ratios(std::uint32_t c) const;
+  /// Service demand per request of class `c` at each station (visits x mean time), per server.
+  [[nodiscard]] std::vector<double> station_demands(std::uint32_t c) const;
+};
+
+/// Checks a model and builds its runtime form. Throws ModelError naming the field.
+CompiledModel compile(const ModelSpec& spec);
+
+}  // namespace tiersim

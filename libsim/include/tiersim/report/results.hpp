@@ -1,0 +1,114 @@
+// What a run returns: per-replication measurements and their summary across
+// replications with 95% confidence intervals (the results contract).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+namespace tiersim {
+
+/// A point estimate with its 95% confidence interval. lo == hi == mean when
+/// no interval can be formed (fewer than two replications or batches).
+struct Estimate {
+  double mean = 0;
+  double lo = 0;
+  double hi = 0;
+  [[nodiscard]] double half_width() const noexcept { return (hi - lo) / 2; }
+  [[nodiscard]] bool contains(double x) const noexcept { return lo <= x && x <= hi; }
+};
+
+struct StationResult {
+  std::string name;
+  std::string discipline;
+  int servers = 1;  ///< 0 for a delay (infinite-server) station
+  Estimate utilization;        ///< busy servers / servers; for a delay station, mean busy
+  Estimate throughput;         ///< completions per unit time
+  Estimate mean_in_system;     ///< time-averaged number present (L)
+  Estimate mean_queue_length;  ///< time-averaged number waiting, not in service
+  Estimate mean_wait;          ///< mean response minus the request's own service time
+  Estimate mean_response;      ///< mean time from arrival to departure (R)
+  Estimate mean_service;       ///< mean service time actually received
+  double losses = 0;           ///< requests turned away by a full buffer, per replication
+};
+
+struct PoolResult {
+  std::string name;
+  int capacity = 1;
+  Estimate utilization;  ///< mean tokens held / capacity
+  Estimate mean_wait;    ///< time from asking for tokens to getting them
+  Estimate mean_held;    ///< time-averaged tokens held
+  Estimate throughput;   ///< acquisitions per unit time
+  Estimate mean_queue_length;  ///< time-averaged number waiting for tokens
+};
+
+/// Percentiles of the end-to-end response, from the histogram pooled over replications.
+struct ResponseResult {
+  Estimate mean;
+  double p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0;
+  double max = 0;
+};
+
+/// Time spent by one class at one step, per request (a visit counts its wait
+/// and service, a pool acquisition its wait, a delay its duration).
+struct StepResult {
+  std::string id;
+  std::string kind;    ///< "visit", "acquire", "release", "delay"
+  std::string target;  ///< station or pool, empty for a delay
+  double visits = 0;   ///< mean visits per completed request
+  double wait = 0;     ///< mean waiting time per request at this step
+  double service = 0;  ///< mean service (or delay) time per request at this step
+};
+
+struct ClassResult {
+  std::string name;
+  std::string type;  ///< "open" or "closed"
+  Estimate throughput;
+  double arrivals = 0;     ///< per replication
+  double completions = 0;  ///< per replication
+  double losses = 0;       ///< per replication
+  double loss_probability = 0;
+  ResponseResult response;
+  std::vector<StepResult> steps;
+};
+
+struct Bottleneck {
+  std::string station;
+  double utilization = 0;
+  double saturation_throughput = 0;  ///< total throughput when its utilization reaches 1
+};
+
+/// Why a run stopped early.
+struct Saturation {
+  bool saturated = false;
+  std::string station;  ///< where the queue grew
+  std::string reason;
+};
+
+struct RunInfo {
+  int replications = 0;
+  double until = 0;
+  double warmup = 0;
+  std::uint64_t seed = 0;
+  int threads = 1;
+  double simulated_time = 0;  ///< measured time per replication, after warm-up
+  std::uint64_t events = 0;   ///< over all replications
+  double wall_seconds = 0;
+  bool interrupted = false;
+};
+
+struct ExperimentResult {
+  std::string model;
+  RunInfo run;
+  std::vector<StationResult> stations;
+  std::vector<PoolResult> pools;
+  std::vector<ClassResult> classes;
+  Bottleneck bottleneck;
+  Saturation saturation;
+};
+
+/// The results contract as JSON (the document `tiersim run --json` prints).
+nlohmann::json to_json(const ExperimentResult& r);
+
+}  // namespace tiersim

@@ -1,0 +1,67 @@
+// Raw measurements of one replication: cumulative counters, snapshotted at
+// batch boundaries so any interval's statistics are a difference of two.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tiersim/stats/response_histogram.hpp"
+
+namespace tiersim {
+
+struct StationCounters {
+  double area_in_system = 0;  ///< integral of the number present over time
+  double area_busy = 0;       ///< integral of busy servers over time
+  double completions = 0;
+  double sum_response = 0;
+  double sum_service = 0;
+  double losses = 0;
+};
+
+struct PoolCounters {
+  double area_held = 0;     ///< integral of tokens held
+  double area_waiting = 0;  ///< integral of requests waiting
+  double acquisitions = 0;
+  double sum_wait = 0;
+};
+
+struct ClassCounters {
+  double arrivals = 0;
+  double completions = 0;
+  double losses = 0;
+  double sum_response = 0;
+};
+
+struct StepCounters {
+  double count = 0;
+  double sum_wait = 0;
+  double sum_service = 0;
+};
+
+/// Every additive statistic at one instant.
+struct Counters {
+  double time = 0;
+  std::vector<StationCounters> stations;
+  std::vector<PoolCounters> pools;
+  std::vector<ClassCounters> classes;
+  std::vector<StepCounters> steps;
+
+  /// this - earlier, field by field (the statistics of the interval between).
+  [[nodiscard]] Counters minus(const Counters& earlier) const;
+};
+
+struct ReplicationResult {
+  std::vector<Counters> snapshots;  ///< at warm-up end, each batch end, and run end
+  std::vector<ResponseHistogram> response;  ///< per class, after warm-up
+  std::uint64_t events = 0;
+  bool saturated = false;
+  bool interrupted = false;
+  std::string saturated_at;  ///< the station or pool with the longest queue
+  std::string saturation_reason;
+  /// Block means of end-to-end response in completion order (MSER-5 pilot only).
+  std::vector<double> warmup_series;
+  std::vector<double> warmup_series_time;  ///< completion time ending each block
+};
+
+}  // namespace tiersim

@@ -1,0 +1,257 @@
+// compile(): resolves names, checks routes with Boost.Graph, and lays the
+// model out as flat tables for the engine.
+#include <Eigen/Dense>
+#include <algorithm>
+#include <boost/graph/breadth_first_search.hpp>
+#include <boost/graph/reverse_graph.hpp>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "detail/json_reader.hpp"
+#include "tiersim/model/compiled_model.hpp"
+
+namespace tiersim {
+namespace {
+
+std::string class_path(std::size_t c) { return "classes[" + std::to_string(c) + "]"; }
+std::string step_path(std::size_t c, std::size_t s) {
+  return class_path(c) + ".steps[" + std::to_string(s) + "]";
+}
+
+template <class T>
+std::map<std::string, std::uint32_t> index_names(const std::vector<T>& items,
+                                                  const std::string& what) {
+  std::map<std::string, std::uint32_t> idx;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (!idx.emplace(items[i].name, static_cast<std::uint32_t>(i)).second)
+      throw ModelError(what + "[" + std::to_string(i) + "].name",
+                       "duplicate name '" + items[i].name + "'");
+  }
+  return idx;
+}
+
+std::uint32_t resolve(const std::map<std::string, std::uint32_t>& names, const std::string& name,
+                      const std::string& path, const std::string& what) {
+  auto it = names.find(name);
+  if (it != names.end()) return it->second;
+  std::vector<std::string> known;
+  for (const auto& [k, _] : names) known.push_back(k);
+  std::string msg = "no " + what + " named '" + name + "'";
+  std::string guess = detail::closest_match(name, known);
+  if (!guess.empty()) msg += "; did you mean '" + guess + "'?";
+  if (known.empty()) msg += " (the model defines no " + what + "s)";
+  throw ModelError(path, msg);
+}
+
+// Vertices reachable from `start` in `g` (forward or reversed).
+template <class Graph>
+std::vector<bool> reachable(const Graph& g, std::size_t start) {
+  std::vector<bool> seen(boost::num_vertices(g), false);
+  struct Visitor : boost::default_bfs_visitor {
+    std::vector<bool>* seen;
+    void discover_vertex(typename boost::graph_traits<Graph>::vertex_descriptor v,
+                         const Graph&) const {
+      (*seen)[v] = true;
+    }
+  } vis;
+  vis.seen = &seen;
+  boost::breadth_first_search(g, boost::vertex(start, g), boost::visitor(vis));
+  return seen;
+}
+
+void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
+                   const std::map<std::string, std::uint32_t>& stations,
+                   const std::map<std::string, std::uint32_t>& pools,
+                   const std::map<int, std::uint32_t>& levels) {
+  const ClassSpec& cs = spec.classes[ci];
+  const std::size_t n = cs.steps.size();
+  const std::uint32_t first = static_cast<std::uint32_t>(out.steps.size());
+
+  std::map<std::string, std::uint32_t> ids;
+  for (std::size_t s = 0; s < n; ++s) {
+    if (!ids.emplace(cs.steps[s].id, static_cast<std::uint32_t>(s)).second)
+      throw ModelError(step_path(ci, s),
+                       "duplicate step id '" + cs.steps[s].id +
+                           "'; give the step an explicit, unique 'id'");
+  }
+
+  CompiledClass cc;
+  cc.name = cs.name;
+  cc.closed = cs.closed;
+  cc.interarrival = cs.interarrival;
+  cc.population = static_cast<std::uint32_t>(cs.population);
+  cc.think = cs.think;
+  cc.level = levels.at(cs.priority);
+  cc.entry = first;
+  cc.first_step = first;
+  cc.end_step = first + static_cast<std::uint32_t>(n);
+  cc.source_stream = out.streams++;
+  cc.routing_stream = out.streams++;
+  cc.graph = RouteGraph(n + 1);  // vertex n is exit
+
+  std::set<std::string> acquired;
+  for (const auto& st : cs.steps)
+    if (st.kind == StepKind::kAcquire) acquired.insert(st.target);
+
+  for (std::size_t s = 0; s < n; ++s) {
+    const StepSpec& st = cs.steps[s];
+    const std::string path = step_path(ci, s);
+    CompiledStep c;
+    c.kind = st.kind;
+    c.cls = static_cast<std::uint32_t>(ci);
+    c.tokens = static_cast<std::uint32_t>(st.tokens);
+    c.target = 0;
+    c.id = st.id;
+    c.time = st.time;
+    switch (st.kind) {
+      case StepKind::kVisit: {
+        c.target = resolve(stations, st.target, path + ".visit", "station");
+        double speed = spec.stations[c.target].speed;
+        if (speed != 1.0 && c.time.mean() > 0) c.time = c.time.scaled(1.0 / speed);
+        break;
+      }
+      case StepKind::kAcquire:
+      case StepKind::kRelease: {
+        const char* key = st.kind == StepKind::kAcquire ? ".acquire" : ".release";
+        c.target = resolve(pools, st.target, path + key, "pool");
+        int cap = spec.pools[c.target].capacity;
+        if (st.tokens > cap)
+          throw ModelError(path + ".tokens", std::to_string(st.tokens) +
+                                                 " tokens can never be granted: pool '" +
+                                                 st.target + "' has capacity " +
+                                                 std::to_string(cap));
+        if (st.kind == StepKind::kRelease && !acquired.count(st.target))
+          throw ModelError(path + ".release", "releases pool '" + st.target +
+                                                  "', which this class never acquires");
+        break;
+      }
+      case StepKind::kDelay:
+        break;
+    }
+    c.stream = out.streams++;
+    c.edge_begin = static_cast<std::uint32_t>(out.edges.size());
+    // Default routing: on to the next step in order; the last one exits.
+    std::vector<EdgeSpec> next = st.next;
+    if (next.empty()) next.push_back({s + 1 < n ? cs.steps[s + 1].id : "exit", 1.0});
+    double cum = 0;
+    for (std::size_t e = 0; e < next.size(); ++e) {
+      // A single target reads as `next: id`; several as a list of {to, p}.
+      std::string epath = st.next.empty()       ? path
+                          : st.next.size() == 1 ? path + ".next"
+                                                : path + ".next[" + std::to_string(e) + "].to";
+      std::uint32_t local;
+      if (next[e].to == "exit") {
+        local = static_cast<std::uint32_t>(n);
+      } else {
+        auto it = ids.find(next[e].to);
+        if (it == ids.end()) {
+          std::vector<std::string> known{"exit"};
+          for (const auto& [k, _] : ids) known.push_back(k);
+          std::string msg = "no step with id '" + next[e].to + "' in class '" + cs.name + "'";
+          std::string guess = detail::closest_match(next[e].to, known);
+          if (!guess.empty()) msg += "; did you mean '" + guess + "'?";
+          throw ModelError(epath, msg);
+        }
+        local = it->second;
+      }
+      if (next[e].probability <= 0) continue;  // an edge never taken
+      cum += next[e].probability;
+      boost::add_edge(s, local, RouteEdge{next[e].probability}, cc.graph);
+      out.edges.push_back(
+          {cum, local == n ? kExit : first + local});
+    }
+    out.edges.back().cumulative = 2.0;  // guard against rounding: the last edge catches all
+    c.edge_end = static_cast<std::uint32_t>(out.edges.size());
+    out.steps.push_back(std::move(c));
+  }
+
+  // Every step must be reachable from the first, and exit reachable from every step.
+  auto from_entry = reachable(cc.graph, 0);
+  auto to_exit = reachable(boost::make_reverse_graph(cc.graph), n);
+  for (std::size_t s = 0; s < n; ++s) {
+    if (!from_entry[s])
+      throw ModelError(step_path(ci, s), "step '" + cs.steps[s].id +
+                                             "' is unreachable from the first step of class '" +
+                                             cs.name + "'");
+    if (!to_exit[s])
+      throw ModelError(step_path(ci, s), "step '" + cs.steps[s].id +
+                                             "' has no path to exit: requests would cycle forever");
+  }
+  out.classes.push_back(std::move(cc));
+}
+
+}  // namespace
+
+CompiledModel compile(const ModelSpec& spec) {
+  CompiledModel out;
+  out.spec = spec;
+  if (spec.classes.empty()) throw ModelError("classes", "a model needs at least one class");
+  if (!(spec.run.until > 0) && spec.run.max_completions == 0)
+    throw ModelError("run.until",
+                     "a run needs an end: set run.until (simulated time) or run.max_completions");
+  if (spec.run.until > 0 && spec.run.warmup >= spec.run.until) {
+    std::ostringstream os;
+    os << spec.run.warmup << " is not below run.until (" << spec.run.until
+       << "): nothing would be measured";
+    throw ModelError("run.warmup", os.str());
+  }
+  auto stations = index_names(spec.stations, "stations");
+  auto pools = index_names(spec.pools, "pools");
+  index_names(spec.classes, "classes");
+  for (const auto& s : spec.stations) {
+    out.stations.push_back({s.name, s.discipline,
+                            s.discipline == Discipline::kDelay ? 0u
+                                                               : static_cast<std::uint32_t>(s.servers),
+                            s.capacity ? static_cast<std::uint32_t>(*s.capacity) : 0u});
+  }
+  for (const auto& p : spec.pools)
+    out.pools.push_back({p.name, static_cast<std::uint32_t>(p.capacity)});
+
+  std::map<int, std::uint32_t> levels;
+  for (const auto& c : spec.classes) levels.emplace(c.priority, 0);
+  std::uint32_t rank = 0;
+  for (auto& [_, lvl] : levels) lvl = rank++;
+  out.priority_levels = rank;
+
+  for (std::size_t c = 0; c < spec.classes.size(); ++c)
+    compile_class(spec, c, out, stations, pools, levels);
+  return out;
+}
+
+std::vector<double> CompiledModel::visit_ratios(std::uint32_t c) const {
+  const CompiledClass& cc = classes.at(c);
+  const auto n = static_cast<Eigen::Index>(cc.end_step - cc.first_step);
+  // v = e_entry + P^T v over the class's steps (exit is absorbing).
+  Eigen::MatrixXd a = Eigen::MatrixXd::Identity(n, n);
+  for (Eigen::Index s = 0; s < n; ++s) {
+    const CompiledStep& st = steps[cc.first_step + static_cast<std::uint32_t>(s)];
+    double prev = 0;
+    for (std::uint32_t e = st.edge_begin; e < st.edge_end; ++e) {
+      double cum = e + 1 == st.edge_end ? 1.0 : edges[e].cumulative;
+      double p = cum - prev;
+      prev = cum;
+      if (edges[e].to != kExit) a(edges[e].to - cc.first_step, s) -= p;
+    }
+  }
+  Eigen::VectorXd rhs = Eigen::VectorXd::Zero(n);
+  rhs(cc.entry - cc.first_step) = 1.0;
+  Eigen::VectorXd v = a.colPivHouseholderQr().solve(rhs);
+  return {v.data(), v.data() + n};
+}
+
+std::vector<double> CompiledModel::station_demands(std::uint32_t c) const {
+  std::vector<double> d(stations.size(), 0.0);
+  auto v = visit_ratios(c);
+  const CompiledClass& cc = classes.at(c);
+  for (std::uint32_t s = cc.first_step; s < cc.end_step; ++s) {
+    const CompiledStep& st = steps[s];
+    if (st.kind != StepKind::kVisit) continue;
+    // A delay station never queues, so it holds no demand that can saturate.
+    if (stations[st.target].servers == 0) continue;
+    d[st.target] += v[s - cc.first_step] * st.time.mean() / stations[st.target].servers;
+  }
+  return d;
+}
+
+}  // namespace tiersim

@@ -1,0 +1,303 @@
+// Replications in parallel and their summary into the results contract.
+#include "tiersim/sim/experiment.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "tiersim/model/loader.hpp"
+#include "tiersim/sim/simulator.hpp"
+#include "tiersim/stats/confidence.hpp"
+
+namespace tiersim {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// The MSER-5 pilot draws from streams no measured replication uses.
+constexpr std::uint32_t kPilotReplication = 0xFFFFFFF0u;
+
+double ratio(double num, double den) { return den > 0 ? num / den : kNaN; }
+
+const char* discipline_name(Discipline d) {
+  switch (d) {
+    case Discipline::kFcfs:
+      return "fcfs";
+    case Discipline::kPs:
+      return "ps";
+    case Discipline::kPriority:
+      return "priority";
+    case Discipline::kDelay:
+      return "delay";
+  }
+  return "?";
+}
+
+const char* step_kind_name(StepKind k) {
+  switch (k) {
+    case StepKind::kVisit:
+      return "visit";
+    case StepKind::kAcquire:
+      return "acquire";
+    case StepKind::kRelease:
+      return "release";
+    case StepKind::kDelay:
+      return "delay";
+  }
+  return "?";
+}
+
+double resolve_warmup(const CompiledModel& model, const RunHooks& hooks) {
+  if (!model.spec.run.warmup_mser5) return model.spec.run.warmup;
+  ReplicationOptions o;
+  o.replication = kPilotReplication;
+  o.record_warmup_series = true;
+  o.cancel = hooks.cancel;
+  ReplicationResult pilot = Simulator(model, o).run();
+  std::size_t d = mser_truncation(pilot.warmup_series);
+  if (d == 0) return 0;
+  double t = pilot.warmup_series_time[d - 1];
+  // A run that ends on time must keep something to measure.
+  if (model.spec.run.until > 0) t = std::min(t, model.spec.run.until / 2);
+  return t;
+}
+
+// Per-observation metrics, gathered over all observations then summarised.
+struct Series {
+  std::vector<std::vector<double>> v;
+  explicit Series(std::size_t n) : v(n) {}
+  void add(std::size_t i, double x) { v[i].push_back(x); }
+  [[nodiscard]] Estimate at(std::size_t i) const { return estimate(v[i]); }
+};
+
+}  // namespace
+
+ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hooks) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const RunSpec& run = model.spec.run;
+  const int reps = run.replications;
+  const double warmup = resolve_warmup(model, hooks);
+
+  int threads = run.threads > 0 ? run.threads
+                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = std::min(threads, reps);
+
+  std::vector<ReplicationResult> results(static_cast<std::size_t>(reps));
+  std::atomic<int> next{0};
+  std::mutex mu;
+  int done = 0;
+  std::exception_ptr failure;
+  auto worker = [&] {
+    for (;;) {
+      int r = next.fetch_add(1);
+      if (r >= reps) return;
+      try {
+        ReplicationOptions o;
+        o.replication = static_cast<std::uint32_t>(r);
+        o.warmup = warmup;
+        o.cancel = hooks.cancel;
+        results[static_cast<std::size_t>(r)] = Simulator(model, o).run();
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!failure) failure = std::current_exception();
+        next.store(reps);
+        return;
+      }
+      std::lock_guard<std::mutex> lock(mu);
+      ++done;
+      if (hooks.progress) hooks.progress(done, reps);
+    }
+  };
+  if (threads <= 1) {
+    worker();
+  } else {
+    std::vector<std::thread> pool;
+    for (int i = 0; i < threads; ++i) pool.emplace_back(worker);
+    for (auto& th : pool) th.join();
+  }
+  if (failure) std::rethrow_exception(failure);
+
+  // Observations: one per replication, or the batches of a single replication.
+  std::vector<Counters> obs;
+  double measured = 0;
+  std::uint64_t events = 0;
+  bool interrupted = false;
+  for (const auto& r : results) {
+    events += r.events;
+    interrupted = interrupted || r.interrupted;
+    if (r.snapshots.size() < 2) continue;
+    measured += r.snapshots.back().time - r.snapshots.front().time;
+    if (reps == 1) {
+      for (std::size_t i = 1; i < r.snapshots.size(); ++i)
+        obs.push_back(r.snapshots[i].minus(r.snapshots[i - 1]));
+    } else {
+      obs.push_back(r.snapshots.back().minus(r.snapshots.front()));
+    }
+  }
+  // Whole-run totals per replication, for counts.
+  std::vector<Counters> totals;
+  for (const auto& r : results)
+    if (r.snapshots.size() >= 2) totals.push_back(r.snapshots.back().minus(r.snapshots.front()));
+
+  ExperimentResult out;
+  out.model = model.spec.name;
+  out.run.replications = reps;
+  out.run.until = run.until;
+  out.run.warmup = warmup;
+  out.run.seed = run.seed;
+  out.run.threads = threads;
+  out.run.simulated_time = results.empty() ? 0 : measured / static_cast<double>(results.size());
+  out.run.events = events;
+  out.run.interrupted = interrupted;
+  const double ntot = std::max<double>(1, static_cast<double>(totals.size()));
+
+  for (std::size_t s = 0; s < model.stations.size(); ++s) {
+    const CompiledStation& cs = model.stations[s];
+    Series m(7);
+    for (const auto& o : obs) {
+      const auto& c = o.stations[s];
+      double t = o.time;
+      double servers = cs.servers > 0 ? cs.servers : 1.0;
+      double r = ratio(c.sum_response, c.completions);
+      double sv = ratio(c.sum_service, c.completions);
+      m.add(0, ratio(c.area_busy, servers * t));
+      m.add(1, ratio(c.completions, t));
+      m.add(2, ratio(c.area_in_system, t));
+      m.add(3, ratio(c.area_in_system - c.area_busy, t));
+      m.add(4, r - sv);
+      m.add(5, r);
+      m.add(6, sv);
+    }
+    StationResult sr;
+    sr.name = cs.name;
+    sr.discipline = discipline_name(cs.discipline);
+    sr.servers = static_cast<int>(cs.servers);
+    sr.utilization = m.at(0);
+    sr.throughput = m.at(1);
+    sr.mean_in_system = m.at(2);
+    sr.mean_queue_length = m.at(3);
+    sr.mean_wait = m.at(4);
+    sr.mean_response = m.at(5);
+    sr.mean_service = m.at(6);
+    for (const auto& t : totals) sr.losses += t.stations[s].losses / ntot;
+    out.stations.push_back(sr);
+  }
+
+  for (std::size_t p = 0; p < model.pools.size(); ++p) {
+    Series m(5);
+    for (const auto& o : obs) {
+      const auto& c = o.pools[p];
+      m.add(0, ratio(c.area_held, model.pools[p].capacity * o.time));
+      m.add(1, ratio(c.sum_wait, c.acquisitions));
+      m.add(2, ratio(c.area_held, o.time));
+      m.add(3, ratio(c.acquisitions, o.time));
+      m.add(4, ratio(c.area_waiting, o.time));
+    }
+    PoolResult pr;
+    pr.name = model.pools[p].name;
+    pr.capacity = static_cast<int>(model.pools[p].capacity);
+    pr.utilization = m.at(0);
+    pr.mean_wait = m.at(1);
+    pr.mean_held = m.at(2);
+    pr.throughput = m.at(3);
+    pr.mean_queue_length = m.at(4);
+    out.pools.push_back(pr);
+  }
+
+  double total_throughput = 0;
+  for (std::size_t c = 0; c < model.classes.size(); ++c) {
+    const CompiledClass& cc = model.classes[c];
+    Series m(2);
+    for (const auto& o : obs) {
+      m.add(0, ratio(o.classes[c].completions, o.time));
+      m.add(1, ratio(o.classes[c].sum_response, o.classes[c].completions));
+    }
+    ClassResult cr;
+    cr.name = cc.name;
+    cr.type = cc.closed ? "closed" : "open";
+    cr.throughput = m.at(0);
+    cr.response.mean = m.at(1);
+    double completions_all = 0;
+    for (const auto& t : totals) {
+      cr.arrivals += t.classes[c].arrivals / ntot;
+      cr.completions += t.classes[c].completions / ntot;
+      cr.losses += t.classes[c].losses / ntot;
+      completions_all += t.classes[c].completions;
+    }
+    cr.loss_probability = ratio(cr.losses, cr.losses + cr.completions);
+    if (!(cr.losses > 0)) cr.loss_probability = 0;
+    ResponseHistogram pooled;
+    for (const auto& r : results) pooled.merge(r.response[c]);
+    cr.response.p50 = pooled.quantile(0.50);
+    cr.response.p90 = pooled.quantile(0.90);
+    cr.response.p95 = pooled.quantile(0.95);
+    cr.response.p99 = pooled.quantile(0.99);
+    cr.response.p999 = pooled.quantile(0.999);
+    cr.response.max = pooled.max();
+    for (std::uint32_t s = cc.first_step; s < cc.end_step; ++s) {
+      const CompiledStep& st = model.steps[s];
+      StepResult sr;
+      sr.id = st.id;
+      sr.kind = step_kind_name(st.kind);
+      sr.target = st.kind == StepKind::kVisit     ? model.stations[st.target].name
+                  : st.kind == StepKind::kDelay   ? ""
+                                                  : model.pools[st.target].name;
+      double count = 0, wait = 0, service = 0;
+      for (const auto& t : totals) {
+        count += t.steps[s].count;
+        wait += t.steps[s].sum_wait;
+        service += t.steps[s].sum_service;
+      }
+      sr.visits = ratio(count, completions_all);
+      sr.wait = ratio(wait, completions_all);
+      sr.service = ratio(service, completions_all);
+      cr.steps.push_back(sr);
+    }
+    if (std::isfinite(cr.throughput.mean)) total_throughput += cr.throughput.mean;
+    out.classes.push_back(std::move(cr));
+  }
+
+  // The bottleneck is the busiest queueing station (delay stations never queue).
+  double best = -1;
+  for (const auto& s : out.stations) {
+    if (s.servers == 0 || !std::isfinite(s.utilization.mean)) continue;
+    if (s.utilization.mean > best) {
+      best = s.utilization.mean;
+      out.bottleneck.station = s.name;
+      out.bottleneck.utilization = s.utilization.mean;
+      out.bottleneck.saturation_throughput =
+          s.utilization.mean > 0 ? total_throughput / s.utilization.mean : kNaN;
+    }
+  }
+
+  for (const auto& r : results)
+    if (r.saturated) {
+      out.saturation.saturated = true;
+      out.saturation.station = r.saturated_at;
+      out.saturation.reason = r.saturation_reason;
+      break;
+    }
+  out.run.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+ExperimentResult run_json(std::string_view model_json, std::string_view overrides_json,
+                          const RunHooks& hooks) {
+  ModelSpec spec = parse_model(model_json);
+  nlohmann::json overrides;
+  try {
+    overrides = nlohmann::json::parse(overrides_json.begin(), overrides_json.end());
+  } catch (const nlohmann::json::parse_error& e) {
+    throw ModelError("overrides", std::string("not valid JSON: ") + e.what());
+  }
+  if (!overrides.is_null() && !overrides.empty()) apply_run_overrides(spec.run, overrides, "run");
+  CompiledModel model = compile(spec);
+  return run_experiment(model, hooks);
+}
+
+}  // namespace tiersim

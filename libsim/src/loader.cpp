@@ -1,0 +1,327 @@
+// Model-file reader: JSON document -> ModelSpec. Checks shape and types here;
+// cross references (routes, names) are checked by compile().
+#include "tiersim/model/loader.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "detail/json_reader.hpp"
+
+namespace tiersim {
+namespace {
+
+using detail::index_path;
+using detail::json;
+using detail::ObjectReader;
+
+constexpr std::int64_t kMaxCount = 100000000;  // servers, tokens, population: absurd beyond
+
+Discipline parse_discipline(const std::string& s, const std::string& path) {
+  if (s == "fcfs") return Discipline::kFcfs;
+  if (s == "ps") return Discipline::kPs;
+  if (s == "priority") return Discipline::kPriority;
+  if (s == "delay") return Discipline::kDelay;
+  std::string msg = "unknown discipline '" + s + "'";
+  std::string guess = detail::closest_match(s, {"fcfs", "ps", "priority", "delay"});
+  if (!guess.empty()) msg += "; did you mean '" + guess + "'?";
+  throw ModelError(path, msg + " (expected fcfs, ps, priority or delay)");
+}
+
+// Factory errors (std::invalid_argument) become ModelErrors at the field.
+template <class F>
+Distribution checked(const std::string& path, F make) {
+  try {
+    return make();
+  } catch (const ModelError&) {
+    throw;
+  } catch (const std::invalid_argument& e) {
+    throw ModelError(path, e.what());
+  }
+}
+
+StationSpec read_station(const json& v, const std::string& path) {
+  ObjectReader r(v, path, {"name", "discipline", "servers", "speed", "capacity"});
+  StationSpec s;
+  s.name = r.string("name");
+  s.discipline = parse_discipline(r.string_or("discipline", "fcfs"), r.field("discipline"));
+  if (s.discipline == Discipline::kDelay) {
+    if (r.has("servers"))
+      throw ModelError(r.field("servers"),
+                       "a delay station has infinitely many servers; remove 'servers'");
+    s.servers = 0;
+  } else {
+    s.servers = static_cast<int>(r.integer_or("servers", 1, 1, 1000000));
+  }
+  s.speed = r.number_or("speed", 1.0, 0, true);
+  if (r.has("capacity") && !r.raw("capacity").is_null()) {
+    s.capacity = static_cast<int>(r.integer("capacity", 1, kMaxCount));
+    if (s.discipline != Discipline::kDelay && *s.capacity < s.servers)
+      throw ModelError(r.field("capacity"), std::to_string(*s.capacity) +
+                                                " is less than servers (" +
+                                                std::to_string(s.servers) + ")");
+  }
+  return s;
+}
+
+PoolSpec read_pool(const json& v, const std::string& path) {
+  ObjectReader r(v, path, {"name", "capacity"});
+  PoolSpec p;
+  p.name = r.string("name");
+  p.capacity = static_cast<int>(r.integer("capacity", 1, kMaxCount));
+  return p;
+}
+
+std::vector<EdgeSpec> read_next(const json& v, const std::string& path) {
+  std::vector<EdgeSpec> edges;
+  if (v.is_string()) {
+    if (v.get<std::string>().empty()) throw ModelError(path, "must not be empty");
+    edges.push_back({v.get<std::string>(), 1.0});
+    return edges;
+  }
+  if (!v.is_array() || v.empty())
+    throw ModelError(path, "expected a step id, 'exit', or a non-empty list of {to, p}; got " +
+                               detail::show(v));
+  double sum = 0;
+  for (std::size_t i = 0; i < v.size(); ++i) {
+    ObjectReader e(v[i], index_path(path, i), {"to", "p"});
+    EdgeSpec edge;
+    edge.to = e.string("to");
+    edge.probability = e.number("p", 0);
+    if (edge.probability > 1)
+      throw ModelError(e.field("p"), detail::show(e.raw("p")) + " is not a probability in [0, 1]");
+    sum += edge.probability;
+    edges.push_back(edge);
+  }
+  if (std::abs(sum - 1) > 1e-9) {
+    std::ostringstream os;
+    os << "probabilities sum to " << sum << "; expected 1";
+    throw ModelError(path, os.str());
+  }
+  return edges;
+}
+
+StepSpec read_step(const json& v, const std::string& path, std::size_t index) {
+  ObjectReader r(v, path,
+                 {"id", "visit", "service", "acquire", "release", "tokens", "delay", "next"});
+  const char* actions[] = {"visit", "acquire", "release", "delay"};
+  int found = 0;
+  for (const char* a : actions) found += r.has(a) ? 1 : 0;
+  if (found != 1)
+    throw ModelError(path, found == 0 ? "a step needs one of visit, acquire, release, delay"
+                                      : "a step has exactly one of visit, acquire, release, "
+                                        "delay; this one has " +
+                                            std::to_string(found));
+  StepSpec s;
+  if (r.has("visit")) {
+    s.kind = StepKind::kVisit;
+    s.target = r.string("visit");
+    if (!r.has("service")) throw ModelError(r.field("service"), "is required for a visit");
+    s.time = distribution_from_json(r.raw("service"), r.field("service"));
+    s.id = s.target;
+  } else if (r.has("acquire") || r.has("release")) {
+    bool acquire = r.has("acquire");
+    s.kind = acquire ? StepKind::kAcquire : StepKind::kRelease;
+    s.target = r.string(acquire ? "acquire" : "release");
+    s.tokens = static_cast<int>(r.integer_or("tokens", 1, 1, kMaxCount));
+    s.id = (acquire ? "acquire " : "release ") + s.target;
+  } else {
+    s.kind = StepKind::kDelay;
+    s.time = distribution_from_json(r.raw("delay"), r.field("delay"));
+    s.id = "delay " + std::to_string(index);
+  }
+  if (s.kind != StepKind::kVisit && r.has("service"))
+    throw ModelError(r.field("service"), "only a visit step takes a service time");
+  if ((s.kind == StepKind::kVisit || s.kind == StepKind::kDelay) && r.has("tokens"))
+    throw ModelError(r.field("tokens"), "only acquire and release steps take tokens");
+  s.id = r.string_or("id", s.id);
+  if (s.id == "exit") throw ModelError(r.field("id"), "'exit' is reserved for leaving the route");
+  if (r.has("next")) s.next = read_next(r.raw("next"), r.field("next"));
+  return s;
+}
+
+ClassSpec read_class(const json& v, const std::string& path) {
+  ObjectReader r(v, path,
+                 {"name", "type", "interarrival", "population", "think", "priority", "steps"});
+  ClassSpec c;
+  c.name = r.string("name");
+  std::string type = r.string_or("type", "open");
+  if (type != "open" && type != "closed")
+    throw ModelError(r.field("type"), "'" + type + "' is not a class type; expected open or closed");
+  c.closed = type == "closed";
+  if (c.closed) {
+    if (r.has("interarrival"))
+      throw ModelError(r.field("interarrival"),
+                       "a closed class has a population and think time, not interarrivals");
+    c.population = static_cast<int>(r.integer("population", 1, kMaxCount));
+    c.think = r.has("think") ? distribution_from_json(r.raw("think"), r.field("think"))
+                             : Distribution::deterministic(0);
+  } else {
+    for (const char* k : {"population", "think"})
+      if (r.has(k))
+        throw ModelError(r.field(k), "only a closed class has '" + std::string(k) +
+                                         "'; set type: closed");
+    if (!r.has("interarrival"))
+      throw ModelError(r.field("interarrival"), "is required for an open class");
+    c.interarrival = distribution_from_json(r.raw("interarrival"), r.field("interarrival"));
+    if (!(c.interarrival.mean() > 0))
+      throw ModelError(r.field("interarrival"),
+                       "has mean 0: an open class would generate infinitely many requests");
+  }
+  c.priority = static_cast<int>(r.integer_or("priority", 0, 0, 1000));
+  const json& steps = r.list("steps");
+  if (steps.empty()) throw ModelError(r.field("steps"), "needs at least one step");
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    c.steps.push_back(read_step(steps[i], index_path(r.field("steps"), i), i));
+  return c;
+}
+
+}  // namespace
+
+Distribution distribution_from_json(const json& v, const std::string& path) {
+  if (v.is_number()) {
+    double x = detail::number_at(v, path, 0, false);
+    return Distribution::deterministic(x);
+  }
+  if (!v.is_object())
+    throw ModelError(path, "expected a distribution ({dist: ...}) or a number, got " +
+                               detail::type_name(v) + " " + detail::show(v));
+  if (!v.contains("dist")) throw ModelError(path + ".dist", "is required");
+  if (!v["dist"].is_string())
+    throw ModelError(path + ".dist", "expected a string, got " + detail::show(v["dist"]));
+  std::string d = v["dist"].get<std::string>();
+  auto positive = [&](const ObjectReader& r, const char* k) { return r.number(k, 0, true); };
+  if (d == "deterministic") {
+    ObjectReader r(v, path, {"dist", "value"});
+    return Distribution::deterministic(r.number("value", 0));
+  }
+  if (d == "exponential") {
+    ObjectReader r(v, path, {"dist", "mean", "rate"});
+    if (r.has("mean") == r.has("rate"))
+      throw ModelError(path, "an exponential takes exactly one of 'mean' or 'rate'");
+    double mean = r.has("mean") ? positive(r, "mean") : 1.0 / positive(r, "rate");
+    return checked(path, [&] { return Distribution::exponential(mean); });
+  }
+  if (d == "uniform") {
+    ObjectReader r(v, path, {"dist", "low", "high"});
+    double lo = r.number("low", 0), hi = r.number("high", 0);
+    if (hi < lo) throw ModelError(r.field("high"), detail::show(r.raw("high")) + " is below low");
+    return Distribution::uniform(lo, hi);
+  }
+  if (d == "erlang") {
+    ObjectReader r(v, path, {"dist", "k", "mean"});
+    int k = static_cast<int>(r.integer("k", 1, 1000000));
+    return Distribution::erlang(k, positive(r, "mean"));
+  }
+  if (d == "hyperexponential") {
+    ObjectReader r(v, path, {"dist", "mean", "scv", "p", "mean1", "mean2"});
+    if (r.has("scv")) {
+      double scv = r.number("scv", 1);
+      return Distribution::hyperexponential(positive(r, "mean"), scv);
+    }
+    double p = r.number("p", 0);
+    if (p > 1) throw ModelError(r.field("p"), detail::show(r.raw("p")) + " is not a probability");
+    return Distribution::hyperexponential2(p, positive(r, "mean1"), positive(r, "mean2"));
+  }
+  if (d == "lognormal") {
+    ObjectReader r(v, path, {"dist", "mean", "cv"});
+    return Distribution::lognormal(positive(r, "mean"), positive(r, "cv"));
+  }
+  if (d == "pareto") {
+    ObjectReader r(v, path, {"dist", "alpha", "mean"});
+    double alpha = r.number("alpha", 1, true);
+    return Distribution::pareto(alpha, positive(r, "mean"));
+  }
+  if (d == "empirical") {
+    ObjectReader r(v, path, {"dist", "samples", "cdf"});
+    if (r.has("samples") == r.has("cdf"))
+      throw ModelError(path, "an empirical distribution takes exactly one of 'samples' or 'cdf'");
+    if (r.has("samples")) {
+      const json& xs = r.list("samples");
+      if (xs.empty()) throw ModelError(r.field("samples"), "needs at least one value");
+      if (xs.size() > 10000000) throw ModelError(r.field("samples"), "has more than 1e7 values");
+      std::vector<double> vals;
+      vals.reserve(xs.size());
+      for (std::size_t i = 0; i < xs.size(); ++i)
+        vals.push_back(detail::number_at(xs[i], index_path(r.field("samples"), i), 0, false));
+      return Distribution::empirical_samples(std::move(vals));
+    }
+    const json& pts = r.list("cdf");
+    std::vector<double> x, f;
+    for (std::size_t i = 0; i < pts.size(); ++i) {
+      std::string p = index_path(r.field("cdf"), i);
+      if (!pts[i].is_array() || pts[i].size() != 2)
+        throw ModelError(p, "expected a pair [x, F], got " + detail::show(pts[i]));
+      x.push_back(detail::number_at(pts[i][0], p + "[0]", 0, false));
+      f.push_back(detail::number_at(pts[i][1], p + "[1]", 0, false));
+    }
+    return checked(r.field("cdf"), [&] { return Distribution::empirical_cdf(x, f); });
+  }
+  std::string msg = "unknown distribution '" + d + "'";
+  std::string guess =
+      detail::closest_match(d, {"deterministic", "exponential", "uniform", "erlang",
+                                "hyperexponential", "lognormal", "pareto", "empirical"});
+  if (!guess.empty()) msg += "; did you mean '" + guess + "'?";
+  throw ModelError(path + ".dist",
+                   msg + " (expected deterministic, exponential, uniform, erlang, "
+                         "hyperexponential, lognormal, pareto or empirical)");
+}
+
+void apply_run_overrides(RunSpec& run, const json& v, const std::string& path) {
+  ObjectReader r(v, path,
+                 {"until", "max_completions", "warmup", "replications", "seed", "threads",
+                  "max_in_system", "batches"});
+  run.until = r.number_or("until", run.until, 0);
+  run.max_completions = static_cast<std::uint64_t>(
+      r.integer_or("max_completions", static_cast<std::int64_t>(run.max_completions), 0,
+                   std::int64_t{1} << 53));
+  if (r.has("warmup") && r.raw("warmup").is_string()) {
+    if (r.raw("warmup").get<std::string>() != "mser5")
+      throw ModelError(r.field("warmup"), detail::show(r.raw("warmup")) +
+                                              " is not a warm-up; expected a time or \"mser5\"");
+    run.warmup_mser5 = true;
+    run.warmup = 0;
+  } else if (r.has("warmup")) {
+    run.warmup = r.number("warmup", 0);
+    run.warmup_mser5 = false;
+  }
+  run.replications = static_cast<int>(r.integer_or("replications", run.replications, 1, 100000));
+  run.seed = static_cast<std::uint64_t>(
+      r.integer_or("seed", static_cast<std::int64_t>(run.seed), 0, std::int64_t{1} << 53));
+  run.threads = static_cast<int>(r.integer_or("threads", run.threads, 0, 1024));
+  run.max_in_system = static_cast<std::uint64_t>(r.integer_or(
+      "max_in_system", static_cast<std::int64_t>(run.max_in_system), 1, std::int64_t{1} << 32));
+  run.batches = static_cast<int>(r.integer_or("batches", run.batches, 2, 1000));
+}
+
+ModelSpec model_from_json(const json& doc) {
+  ObjectReader r(doc, "", {"name", "run", "stations", "pools", "classes"});
+  ModelSpec m;
+  m.name = r.string_or("name", "model");
+  if (r.has("run")) apply_run_overrides(m.run, r.raw("run"), "run");
+  if (r.has("stations")) {
+    const json& xs = r.list("stations");
+    for (std::size_t i = 0; i < xs.size(); ++i)
+      m.stations.push_back(read_station(xs[i], index_path("stations", i)));
+  }
+  if (r.has("pools")) {
+    const json& xs = r.list("pools");
+    for (std::size_t i = 0; i < xs.size(); ++i)
+      m.pools.push_back(read_pool(xs[i], index_path("pools", i)));
+  }
+  if (!r.has("classes")) throw ModelError("classes", "is required: a model needs at least one class");
+  const json& xs = r.list("classes");
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    m.classes.push_back(read_class(xs[i], index_path("classes", i)));
+  return m;
+}
+
+ModelSpec parse_model(std::string_view text) {
+  json doc;
+  try {
+    doc = json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    throw ModelError("", std::string("not valid JSON: ") + e.what());
+  }
+  return model_from_json(doc);
+}
+
+}  // namespace tiersim

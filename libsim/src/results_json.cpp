@@ -1,0 +1,102 @@
+// The results contract as JSON; non-finite numbers become null.
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "tiersim/report/results.hpp"
+
+namespace tiersim {
+namespace {
+
+using nlohmann::json;
+
+json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+json interval(const Estimate& e) { return json::array({num(e.lo), num(e.hi)}); }
+
+}  // namespace
+
+json to_json(const ExperimentResult& r) {
+  json out;
+  out["model"] = r.model;
+  out["run"] = {{"replications", r.run.replications}, {"until", num(r.run.until)},
+                {"warmup", num(r.run.warmup)},        {"seed", r.run.seed},
+                {"threads", r.run.threads},           {"simulated_time", num(r.run.simulated_time)},
+                {"events", r.run.events},             {"wall_seconds", num(r.run.wall_seconds)},
+                {"interrupted", r.run.interrupted}};
+  json stations = json::array();
+  for (const auto& s : r.stations) {
+    stations.push_back({
+        {"name", s.name},
+        {"discipline", s.discipline},
+        {"servers", s.servers > 0 ? json(s.servers) : json(nullptr)},
+        {"utilization", num(s.utilization.mean)},
+        {"throughput", num(s.throughput.mean)},
+        {"mean_in_system", num(s.mean_in_system.mean)},
+        {"mean_queue_length", num(s.mean_queue_length.mean)},
+        {"mean_wait", num(s.mean_wait.mean)},
+        {"mean_response", num(s.mean_response.mean)},
+        {"mean_service", num(s.mean_service.mean)},
+        {"losses", num(s.losses)},
+        {"ci95",
+         {{"utilization", interval(s.utilization)},
+          {"throughput", interval(s.throughput)},
+          {"mean_in_system", interval(s.mean_in_system)},
+          {"mean_queue_length", interval(s.mean_queue_length)},
+          {"mean_wait", interval(s.mean_wait)},
+          {"mean_response", interval(s.mean_response)}}},
+    });
+  }
+  out["stations"] = stations;
+  json pools = json::array();
+  for (const auto& p : r.pools) {
+    pools.push_back({{"name", p.name},
+                     {"capacity", p.capacity},
+                     {"utilization", num(p.utilization.mean)},
+                     {"mean_wait", num(p.mean_wait.mean)},
+                     {"mean_held", num(p.mean_held.mean)},
+                     {"throughput", num(p.throughput.mean)},
+                     {"mean_queue_length", num(p.mean_queue_length.mean)},
+                     {"ci95",
+                      {{"utilization", interval(p.utilization)},
+                       {"mean_wait", interval(p.mean_wait)}}}});
+  }
+  out["pools"] = pools;
+  json classes = json::array();
+  for (const auto& c : r.classes) {
+    json steps = json::array();
+    for (const auto& s : c.steps)
+      steps.push_back({{"id", s.id},
+                       {"kind", s.kind},
+                       {"target", s.target},
+                       {"visits", num(s.visits)},
+                       {"wait", num(s.wait)},
+                       {"service", num(s.service)}});
+    classes.push_back({{"name", c.name},
+                       {"type", c.type},
+                       {"throughput", num(c.throughput.mean)},
+                       {"throughput_ci95", interval(c.throughput)},
+                       {"arrivals", num(c.arrivals)},
+                       {"completions", num(c.completions)},
+                       {"losses", num(c.losses)},
+                       {"loss_probability", num(c.loss_probability)},
+                       {"response",
+                        {{"mean", num(c.response.mean.mean)},
+                         {"p50", num(c.response.p50)},
+                         {"p90", num(c.response.p90)},
+                         {"p95", num(c.response.p95)},
+                         {"p99", num(c.response.p99)},
+                         {"p999", num(c.response.p999)},
+                         {"max", num(c.response.max)},
+                         {"ci95", interval(c.response.mean)}}},
+                       {"steps", steps}});
+  }
+  out["classes"] = classes;
+  out["bottleneck"] = {{"station", r.bottleneck.station},
+                       {"utilization", num(r.bottleneck.utilization)},
+                       {"saturation_throughput", num(r.bottleneck.saturation_throughput)}};
+  out["saturation"] = {{"saturated", r.saturation.saturated},
+                       {"station", r.saturation.station},
+                       {"reason", r.saturation.reason}};
+  return out;
+}
+
+}  // namespace tiersim

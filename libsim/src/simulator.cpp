@@ -1,0 +1,601 @@
+// The event loop: stations (FCFS, priority, PS, delay), pools, routing,
+// arrivals and think times, with streaming statistics.
+#include "tiersim/sim/simulator.hpp"
+
+#include <algorithm>
+#include <boost/random/uniform_01.hpp>
+#include <cmath>
+#include <stdexcept>
+
+#include "detail/ring.hpp"
+#include "tiersim/core/event_queue.hpp"
+
+namespace tiersim {
+namespace {
+
+constexpr std::uint32_t kThinking = kExit - 1;  // a closed customer between cycles
+constexpr std::uint32_t kNone = kExit;
+constexpr std::size_t kMaxWarmupBlocks = 1u << 15;
+constexpr unsigned kZeroTimeStepLimit = 1000000;
+
+struct Customer {
+  double born = 0;     // start of the current cycle (open: arrival)
+  double mark = 0;     // when the current step began
+  double service = 0;  // service time drawn for the current visit
+  std::uint32_t step = kNone;
+  std::uint32_t cls = 0;
+  std::uint32_t next_free = kNone;
+};
+
+struct PsJob {
+  double finish;  // virtual time at which its work is done
+  std::uint64_t seq;
+  std::uint32_t customer;
+  bool operator>(const PsJob& o) const noexcept {
+    return finish > o.finish || (finish == o.finish && seq > o.seq);
+  }
+};
+
+struct StationState {
+  Discipline discipline = Discipline::kFcfs;
+  std::uint32_t servers = 1;   // 0: infinite
+  std::uint32_t capacity = 0;  // 0: unlimited
+  std::uint32_t n = 0;     // present
+  std::uint32_t busy = 0;  // servers in use
+  std::uint32_t waiting = 0;
+  double last = 0;  // areas are integrated up to here
+  std::vector<detail::Ring> queues;  // one per priority level (FCFS uses [0])
+  // Processor sharing: every job advances at min(1, c/n) work units per unit time.
+  double vtime = 0, vlast = 0;
+  std::vector<PsJob> jobs;  // min-heap on finish
+  std::uint32_t generation = 0;
+  std::uint64_t seq = 0;
+};
+
+struct PoolState {
+  std::uint32_t capacity = 1;
+  std::uint32_t held = 0;
+  double last = 0;
+  detail::Ring waiting;
+};
+
+}  // namespace
+
+Counters Counters::minus(const Counters& e) const {
+  Counters d = *this;
+  d.time = time - e.time;
+  for (std::size_t i = 0; i < stations.size(); ++i) {
+    auto& a = d.stations[i];
+    const auto& b = e.stations[i];
+    a.area_in_system -= b.area_in_system;
+    a.area_busy -= b.area_busy;
+    a.completions -= b.completions;
+    a.sum_response -= b.sum_response;
+    a.sum_service -= b.sum_service;
+    a.losses -= b.losses;
+  }
+  for (std::size_t i = 0; i < pools.size(); ++i) {
+    auto& a = d.pools[i];
+    const auto& b = e.pools[i];
+    a.area_held -= b.area_held;
+    a.area_waiting -= b.area_waiting;
+    a.acquisitions -= b.acquisitions;
+    a.sum_wait -= b.sum_wait;
+  }
+  for (std::size_t i = 0; i < classes.size(); ++i) {
+    auto& a = d.classes[i];
+    const auto& b = e.classes[i];
+    a.arrivals -= b.arrivals;
+    a.completions -= b.completions;
+    a.losses -= b.losses;
+    a.sum_response -= b.sum_response;
+  }
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    auto& a = d.steps[i];
+    const auto& b = e.steps[i];
+    a.count -= b.count;
+    a.sum_wait -= b.sum_wait;
+    a.sum_service -= b.sum_service;
+  }
+  return d;
+}
+
+class Simulator::Impl {
+ public:
+  Impl(const CompiledModel& m, const ReplicationOptions& o) : m_(m), opt_(o), run_(m.spec.run) {
+    streams_.reserve(m.streams);
+    for (std::uint32_t s = 0; s < m.streams; ++s)
+      streams_.push_back(make_stream(run_.seed, o.replication, s));
+    for (const auto& s : m.stations) {
+      StationState st;
+      st.discipline = s.discipline;
+      st.servers = s.servers;
+      st.capacity = s.capacity;
+      st.queues.resize(s.discipline == Discipline::kPriority ? m.priority_levels : 1);
+      stations_.push_back(std::move(st));
+    }
+    for (const auto& p : m.pools) {
+      PoolState ps;
+      ps.capacity = p.capacity;
+      pools_.push_back(std::move(ps));
+    }
+    cur_.stations.resize(m.stations.size());
+    cur_.pools.resize(m.pools.size());
+    cur_.classes.resize(m.classes.size());
+    cur_.steps.resize(m.steps.size());
+    result_.response.resize(m.classes.size());
+    customers_.reserve(1024);
+  }
+
+  ReplicationResult run();
+
+ private:
+  // ---- bookkeeping -------------------------------------------------------
+  void touch(std::uint32_t t) {
+    StationState& st = stations_[t];
+    double dt = now_ - st.last;
+    cur_.stations[t].area_in_system += st.n * dt;
+    cur_.stations[t].area_busy += st.busy * dt;
+    st.last = now_;
+  }
+  void touch_pool(std::uint32_t p) {
+    PoolState& ps = pools_[p];
+    double dt = now_ - ps.last;
+    cur_.pools[p].area_held += ps.held * dt;
+    cur_.pools[p].area_waiting += static_cast<double>(ps.waiting.size()) * dt;
+    ps.last = now_;
+  }
+  void touch_all() {
+    for (std::uint32_t t = 0; t < stations_.size(); ++t) touch(t);
+    for (std::uint32_t p = 0; p < pools_.size(); ++p) touch_pool(p);
+    cur_.time = now_;
+  }
+
+  std::uint32_t new_customer(std::uint32_t cls) {
+    std::uint32_t id;
+    if (free_ != kNone) {
+      id = free_;
+      free_ = customers_[id].next_free;
+    } else {
+      id = static_cast<std::uint32_t>(customers_.size());
+      customers_.emplace_back();
+    }
+    customers_[id].cls = cls;
+    customers_[id].next_free = kNone;
+    return id;
+  }
+  void free_customer(std::uint32_t id) {
+    customers_[id].next_free = free_;
+    customers_[id].step = kNone;
+    free_ = id;
+  }
+
+  double uniform(std::uint32_t stream) {
+    return boost::random::uniform_01<double>()(streams_[stream]);
+  }
+
+  std::uint32_t route(std::uint32_t step) {
+    const CompiledStep& s = m_.steps[step];
+    if (s.edge_end - s.edge_begin == 1) return m_.edges[s.edge_begin].to;
+    double u = uniform(m_.classes[s.cls].routing_stream);
+    for (std::uint32_t e = s.edge_begin; e < s.edge_end; ++e)
+      if (u < m_.edges[e].cumulative) return m_.edges[e].to;
+    return m_.edges[s.edge_end - 1].to;
+  }
+
+  // ---- customers walking their route -----------------------------------
+  void enter(std::uint32_t cu, std::uint32_t step) {
+    for (unsigned guard = 0;; ++guard) {
+      if (guard > kZeroTimeStepLimit)
+        throw std::runtime_error("class '" + m_.classes[customers_[cu].cls].name +
+                                 "' cycles through acquire/release steps without ever taking "
+                                 "time; add a delay or a visit to the cycle");
+      if (step == kExit) {
+        finish(cu);
+        return;
+      }
+      Customer& k = customers_[cu];
+      k.step = step;
+      k.mark = now_;
+      const CompiledStep& s = m_.steps[step];
+      switch (s.kind) {
+        case StepKind::kVisit:
+          arrive(cu, s);
+          return;
+        case StepKind::kDelay:
+          k.service = s.time.sample(streams_[s.stream]);
+          q_.push(now_ + k.service, EventPriority::kNormal, EventKind::kStepDone, 0, cu);
+          return;
+        case StepKind::kAcquire:
+          if (!try_acquire(cu, s)) return;
+          step = route(step);
+          continue;
+        case StepKind::kRelease:
+          release(s);
+          cur_.steps[step].count += 1;
+          step = route(step);
+          continue;
+      }
+    }
+  }
+
+  void arrive(std::uint32_t cu, const CompiledStep& s) {
+    const std::uint32_t t = s.target;
+    StationState& st = stations_[t];
+    Customer& k = customers_[cu];
+    if (st.capacity != 0 && st.n >= st.capacity) {
+      cur_.stations[t].losses += 1;
+      lose(cu);
+      return;
+    }
+    touch(t);
+    ++st.n;
+    k.service = s.time.sample(streams_[s.stream]);
+    switch (st.discipline) {
+      case Discipline::kFcfs:
+      case Discipline::kPriority:
+        if (st.busy < st.servers) {
+          ++st.busy;
+          q_.push(now_ + k.service, EventPriority::kNormal, EventKind::kServiceEnd, t, cu);
+        } else {
+          std::uint32_t level =
+              st.discipline == Discipline::kPriority ? m_.classes[k.cls].level : 0;
+          st.queues[level].push(cu);
+          ++st.waiting;
+        }
+        break;
+      case Discipline::kDelay:
+        ++st.busy;
+        q_.push(now_ + k.service, EventPriority::kNormal, EventKind::kServiceEnd, t, cu);
+        break;
+      case Discipline::kPs:
+        ps_advance(st);
+        st.jobs.push_back({st.vtime + k.service, st.seq++, cu});
+        std::push_heap(st.jobs.begin(), st.jobs.end(), std::greater<>());
+        st.busy = std::min(st.n, st.servers);
+        ps_schedule(t);
+        break;
+    }
+  }
+
+  void ps_advance(StationState& st) {
+    if (st.n > 0) st.vtime += (now_ - st.vlast) * std::min(1.0, double(st.servers) / st.n);
+    st.vlast = now_;
+  }
+  void ps_schedule(std::uint32_t t) {
+    StationState& st = stations_[t];
+    ++st.generation;  // any earlier completion event is now stale
+    if (st.jobs.empty()) return;
+    double rate = std::min(1.0, double(st.servers) / st.n);
+    double dt = std::max(0.0, (st.jobs.front().finish - st.vtime) / rate);
+    q_.push(now_ + dt, EventPriority::kNormal, EventKind::kPsCompletion, t, st.generation);
+  }
+
+  void depart(std::uint32_t t, std::uint32_t cu) {
+    Customer& k = customers_[cu];
+    double response = now_ - k.mark;
+    auto& c = cur_.stations[t];
+    c.completions += 1;
+    c.sum_response += response;
+    c.sum_service += k.service;
+    auto& sc = cur_.steps[k.step];
+    sc.count += 1;
+    sc.sum_wait += response - k.service;
+    sc.sum_service += k.service;
+  }
+
+  void on_service_end(std::uint32_t t, std::uint32_t cu) {
+    StationState& st = stations_[t];
+    touch(t);
+    --st.n;
+    depart(t, cu);
+    if (st.discipline == Discipline::kDelay) {
+      --st.busy;
+    } else if (st.waiting > 0) {
+      for (auto& queue : st.queues) {
+        if (queue.empty()) continue;
+        std::uint32_t next = queue.pop();
+        --st.waiting;
+        q_.push(now_ + customers_[next].service, EventPriority::kNormal, EventKind::kServiceEnd,
+                t, next);
+        break;
+      }
+    } else {
+      --st.busy;
+    }
+    enter(cu, route(customers_[cu].step));
+  }
+
+  void on_ps_completion(std::uint32_t t, std::uint32_t generation) {
+    StationState& st = stations_[t];
+    if (generation != st.generation) return;  // superseded by a later arrival or departure
+    touch(t);
+    ps_advance(st);
+    std::pop_heap(st.jobs.begin(), st.jobs.end(), std::greater<>());
+    PsJob done = st.jobs.back();
+    st.jobs.pop_back();
+    st.vtime = std::max(st.vtime, done.finish);  // absorb rounding drift
+    --st.n;
+    st.busy = std::min(st.n, st.servers);
+    depart(t, done.customer);
+    ps_schedule(t);
+    enter(done.customer, route(customers_[done.customer].step));
+  }
+
+  bool try_acquire(std::uint32_t cu, const CompiledStep& s) {
+    PoolState& p = pools_[s.target];
+    touch_pool(s.target);
+    if (p.waiting.empty() && p.capacity - p.held >= s.tokens) {
+      p.held += s.tokens;
+      cur_.pools[s.target].acquisitions += 1;
+      cur_.steps[customers_[cu].step].count += 1;
+      return true;
+    }
+    p.waiting.push(cu);
+    return false;
+  }
+
+  void release(const CompiledStep& s) {
+    PoolState& p = pools_[s.target];
+    touch_pool(s.target);
+    if (s.tokens > p.held)
+      throw std::runtime_error("step '" + s.id + "' of class '" + m_.classes[s.cls].name +
+                               "' releases " + std::to_string(s.tokens) + " token(s) of pool '" +
+                               m_.pools[s.target].name + "', but only " +
+                               std::to_string(p.held) +
+                               " are held: a route reaches this release without its acquire");
+    p.held -= s.tokens;
+    // Grant waiting requests in FCFS order; the head blocks those behind it.
+    while (!p.waiting.empty()) {
+      std::uint32_t head = p.waiting.front();
+      const CompiledStep& want = m_.steps[customers_[head].step];
+      if (p.capacity - p.held < want.tokens) break;
+      p.waiting.pop();
+      p.held += want.tokens;
+      double wait = now_ - customers_[head].mark;
+      cur_.pools[s.target].acquisitions += 1;
+      cur_.pools[s.target].sum_wait += wait;
+      auto& sc = cur_.steps[customers_[head].step];
+      sc.count += 1;
+      sc.sum_wait += wait;
+      q_.push(now_, EventPriority::kUrgent, EventKind::kResume, 0, head);
+    }
+  }
+
+  void start_cycle(std::uint32_t cu) {
+    Customer& k = customers_[cu];
+    k.born = now_;
+    cur_.classes[k.cls].arrivals += 1;
+    enter(cu, m_.classes[k.cls].entry);
+  }
+
+  void end_cycle(std::uint32_t cu) {
+    const CompiledClass& c = m_.classes[customers_[cu].cls];
+    if (c.closed) {
+      customers_[cu].step = kThinking;
+      q_.push(now_ + c.think.sample(streams_[c.source_stream]), EventPriority::kNormal,
+              EventKind::kStepDone, 0, cu);
+    } else {
+      free_customer(cu);
+      --open_in_system_;
+    }
+  }
+
+  void lose(std::uint32_t cu) {
+    cur_.classes[customers_[cu].cls].losses += 1;
+    end_cycle(cu);
+  }
+
+  void finish(std::uint32_t cu) {
+    const std::uint32_t cls = customers_[cu].cls;
+    double response = now_ - customers_[cu].born;
+    auto& cc = cur_.classes[cls];
+    cc.completions += 1;
+    cc.sum_response += response;
+    result_.response[cls].add(response);
+    if (opt_.record_warmup_series) record_warmup(response);
+    end_cycle(cu);
+    if (measuring_ && run_.max_completions > 0) {
+      ++measured_completions_;
+      if (count_batches_ && measured_completions_ >= next_batch_at_ &&
+          measured_completions_ < run_.max_completions) {
+        snapshot();
+        next_batch_at_ += batch_size_;
+      }
+      if (measured_completions_ >= run_.max_completions) stop_ = true;
+    }
+  }
+
+  void record_warmup(double response) {
+    block_sum_ += response;
+    if (++block_count_ < block_size_) return;
+    result_.warmup_series.push_back(block_sum_ / static_cast<double>(block_size_));
+    result_.warmup_series_time.push_back(now_);
+    block_sum_ = 0;
+    block_count_ = 0;
+    if (result_.warmup_series.size() >= kMaxWarmupBlocks) {
+      // Keep memory constant: merge neighbouring blocks and double the block size.
+      auto& xs = result_.warmup_series;
+      auto& ts = result_.warmup_series_time;
+      for (std::size_t i = 0; i < xs.size() / 2; ++i) {
+        xs[i] = (xs[2 * i] + xs[2 * i + 1]) / 2;
+        ts[i] = ts[2 * i + 1];
+      }
+      xs.resize(xs.size() / 2);
+      ts.resize(ts.size() / 2);
+      block_size_ *= 2;
+    }
+  }
+
+  void on_arrival(std::uint32_t cls) {
+    const CompiledClass& c = m_.classes[cls];
+    q_.push(now_ + c.interarrival.sample(streams_[c.source_stream]), EventPriority::kNormal,
+            EventKind::kArrival, cls);
+    if (++open_in_system_ > run_.max_in_system) {
+      saturate();
+      return;
+    }
+    std::uint32_t cu = new_customer(cls);
+    start_cycle(cu);
+  }
+
+  void saturate() {
+    result_.saturated = true;
+    stop_ = true;
+    std::uint32_t worst = 0;
+    std::string where;
+    for (std::size_t t = 0; t < stations_.size(); ++t)
+      if (stations_[t].waiting >= worst) {
+        worst = stations_[t].waiting;
+        where = "station '" + m_.stations[t].name + "'";
+        result_.saturated_at = m_.stations[t].name;
+      }
+    for (std::size_t p = 0; p < pools_.size(); ++p)
+      if (pools_[p].waiting.size() > worst) {
+        worst = static_cast<std::uint32_t>(pools_[p].waiting.size());
+        where = "pool '" + m_.pools[p].name + "'";
+        result_.saturated_at = m_.pools[p].name;
+      }
+    result_.saturation_reason = std::to_string(open_in_system_ - 1) +
+                                " requests in the system (limit run.max_in_system) at time " +
+                                std::to_string(now_) + "; " + std::to_string(worst) +
+                                " waiting at " + where;
+  }
+
+  void snapshot() {
+    touch_all();
+    result_.snapshots.push_back(cur_);
+  }
+
+  void reset_statistics() {
+    touch_all();
+    for (auto& x : cur_.stations) x = {};
+    for (auto& x : cur_.pools) x = {};
+    for (auto& x : cur_.classes) x = {};
+    for (auto& x : cur_.steps) x = {};
+    for (auto& h : result_.response) h.reset();
+    cur_.time = now_;
+  }
+
+  void begin_measuring() {
+    measuring_ = true;
+    result_.snapshots.push_back(cur_);
+  }
+
+  const CompiledModel& m_;
+  ReplicationOptions opt_;
+  const RunSpec& run_;
+  EventQueue q_{4096};
+  std::vector<RandomEngine> streams_;
+  std::vector<StationState> stations_;
+  std::vector<PoolState> pools_;
+  std::vector<Customer> customers_;
+  std::uint32_t free_ = kNone;
+  std::uint64_t open_in_system_ = 0;
+  double now_ = 0;
+  bool stop_ = false;
+  bool measuring_ = false;
+  Counters cur_;
+  ReplicationResult result_;
+  // Batch means by completion count (runs that end on max_completions).
+  bool count_batches_ = false;
+  std::uint64_t measured_completions_ = 0, next_batch_at_ = 0, batch_size_ = 0;
+  // MSER-5 pilot series.
+  double block_sum_ = 0;
+  std::size_t block_count_ = 0, block_size_ = 5;
+};
+
+ReplicationResult Simulator::Impl::run() {
+  const double warmup = opt_.warmup;
+  const int batches = run_.replications == 1 ? run_.batches : 1;
+  for (std::uint32_t c = 0; c < m_.classes.size(); ++c) {
+    const CompiledClass& cc = m_.classes[c];
+    if (cc.closed) {
+      for (std::uint32_t i = 0; i < cc.population; ++i) {
+        std::uint32_t cu = new_customer(c);
+        customers_[cu].step = kThinking;
+        q_.push(cc.think.sample(streams_[cc.source_stream]), EventPriority::kNormal,
+                EventKind::kStepDone, 0, cu);
+      }
+    } else {
+      q_.push(cc.interarrival.sample(streams_[cc.source_stream]), EventPriority::kNormal,
+              EventKind::kArrival, c);
+    }
+  }
+  if (warmup > 0)
+    q_.push(warmup, EventPriority::kUrgent, EventKind::kWarmupEnd);
+  else
+    begin_measuring();
+  if (run_.until > 0) {
+    q_.push(run_.until, EventPriority::kLate, EventKind::kStop);
+    for (int b = 1; b < batches; ++b)
+      q_.push(warmup + (run_.until - warmup) * b / batches, EventPriority::kLate,
+              EventKind::kBatchEnd);
+  } else if (batches > 1) {
+    count_batches_ = true;
+    batch_size_ = std::max<std::uint64_t>(1, run_.max_completions / batches);
+    next_batch_at_ = batch_size_;
+  }
+
+  const std::atomic<bool>* cancel = opt_.cancel;
+  std::uint64_t events = 0;
+  while (!q_.empty() && !stop_) {
+    Event e = q_.pop();
+    now_ = e.time;
+    ++events;
+    switch (e.kind) {
+      case EventKind::kArrival:
+        on_arrival(e.a);
+        break;
+      case EventKind::kServiceEnd:
+        on_service_end(e.a, e.b);
+        break;
+      case EventKind::kPsCompletion:
+        on_ps_completion(e.a, e.b);
+        break;
+      case EventKind::kStepDone: {
+        Customer& k = customers_[e.b];
+        if (k.step == kThinking) {
+          start_cycle(e.b);
+        } else {
+          auto& sc = cur_.steps[k.step];
+          sc.count += 1;
+          sc.sum_service += now_ - k.mark;
+          enter(e.b, route(k.step));
+        }
+        break;
+      }
+      case EventKind::kResume:
+        enter(e.b, route(customers_[e.b].step));
+        break;
+      case EventKind::kWarmupEnd:
+        reset_statistics();
+        begin_measuring();
+        break;
+      case EventKind::kBatchEnd:
+        snapshot();
+        break;
+      case EventKind::kStop:
+        stop_ = true;
+        break;
+    }
+    if ((events & 0x3FFF) == 0 && cancel && cancel->load(std::memory_order_relaxed)) {
+      result_.interrupted = true;
+      break;
+    }
+  }
+  if (!measuring_) {  // stopped before the warm-up ended: measure what there is
+    reset_statistics();
+    begin_measuring();
+  }
+  snapshot();
+  result_.events = events;
+  return std::move(result_);
+}
+
+Simulator::Simulator(const CompiledModel& model, const ReplicationOptions& options)
+    : impl_(std::make_unique<Impl>(model, options)) {}
+Simulator::~Simulator() = default;
+ReplicationResult Simulator::run() { return impl_->run(); }
+
+}  // namespace tiersim
