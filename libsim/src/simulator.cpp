@@ -229,6 +229,7 @@ class Simulator::Impl {
       return;
     }
     touch(t);
+    if (st.discipline == Discipline::kPs) ps_advance(st);  // at the old job count
     ++st.n;
     k.service = s.time.sample(streams_[s.stream]);
     switch (st.discipline) {
@@ -249,7 +250,6 @@ class Simulator::Impl {
         q_.push(now_ + k.service, EventPriority::kNormal, EventKind::kServiceEnd, t, cu);
         break;
       case Discipline::kPs:
-        ps_advance(st);
         st.jobs.push_back({st.vtime + k.service, st.seq++, cu});
         std::push_heap(st.jobs.begin(), st.jobs.end(), std::greater<>());
         st.busy = std::min(st.n, st.servers);

@@ -1,0 +1,146 @@
+// The model loader and compile(): valid models load, invalid ones are
+// rejected with the field path and the bad value.
+#include "tiersim/model/loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "tiersim/model/compiled_model.hpp"
+
+namespace tiersim {
+namespace {
+
+using nlohmann::json;
+
+json valid() {
+  return json::parse(R"({
+    "name": "shop",
+    "run": {"until": 100, "warmup": 10, "replications": 2, "seed": 3},
+    "stations": [{"name": "cpu", "discipline": "ps", "servers": 2, "speed": 2.0},
+                 {"name": "disk"}, {"name": "think", "discipline": "delay"}],
+    "pools": [{"name": "threads", "capacity": 4}],
+    "classes": [
+      {"name": "web", "interarrival": {"dist": "exponential", "rate": 2},
+       "steps": [{"acquire": "threads"},
+                 {"visit": "cpu", "service": {"dist": "erlang", "k": 2, "mean": 0.2}},
+                 {"visit": "disk", "service": 0.01,
+                  "next": [{"to": "cpu", "p": 0.25}, {"to": "release threads", "p": 0.75}]},
+                 {"release": "threads"}]},
+      {"name": "batch", "type": "closed", "population": 3,
+       "think": {"dist": "uniform", "low": 1, "high": 2},
+       "steps": [{"visit": "think", "service": {"dist": "lognormal", "mean": 1, "cv": 2}}]}]
+  })");
+}
+
+std::string error_of(const json& doc) {
+  try {
+    compile(model_from_json(doc));
+  } catch (const ModelError& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST(LoaderTest, ReadsAValidModel) {
+  ModelSpec m = model_from_json(valid());
+  EXPECT_EQ(m.name, "shop");
+  ASSERT_EQ(m.stations.size(), 3u);
+  EXPECT_EQ(m.stations[0].discipline, Discipline::kPs);
+  EXPECT_EQ(m.stations[2].discipline, Discipline::kDelay);
+  EXPECT_EQ(m.classes[0].steps[0].id, "acquire threads");
+  EXPECT_EQ(m.classes[0].steps[2].next.size(), 2u);
+  EXPECT_DOUBLE_EQ(m.classes[0].interarrival.mean(), 0.5);
+  CompiledModel c = compile(m);
+  // Speed 2 halves the CPU time.
+  EXPECT_DOUBLE_EQ(c.steps[1].time.mean(), 0.1);
+  // Visits follow the traffic equations: cpu and disk are visited 1/0.75 times.
+  auto v = c.visit_ratios(0);
+  EXPECT_NEAR(v[1], 4.0 / 3, 1e-12);
+  EXPECT_NEAR(v[2], 4.0 / 3, 1e-12);
+  auto d = c.station_demands(0);
+  EXPECT_NEAR(d[0], 4.0 / 3 * 0.1 / 2, 1e-12);  // per server
+  EXPECT_DOUBLE_EQ(c.station_demands(1)[2], 0.0);  // delay stations hold no demand
+}
+
+struct BadCase {
+  const char* name;
+  const char* json_pointer;  // where to change the valid model
+  json value;                // the bad value (null: remove)
+  const char* path;          // expected field path in the message
+  const char* text;          // expected words
+};
+
+class LoaderRejects : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(LoaderRejects, NamingTheFieldAndValue) {
+  const BadCase& c = GetParam();
+  json doc = valid();
+  json::json_pointer ptr(c.json_pointer);
+  if (c.value.is_null())
+    doc.at(ptr.parent_pointer()).erase(ptr.back());
+  else
+    doc[ptr] = c.value;
+  std::string msg = error_of(doc);
+  EXPECT_NE(msg.find(c.path), std::string::npos) << "message: " << msg;
+  EXPECT_NE(msg.find(c.text), std::string::npos) << "message: " << msg;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    BadModels, LoaderRejects,
+    ::testing::Values(
+        BadCase{"unknown_key", "/stations/0/severs", 2, "stations[0].severs", "did you mean 'servers'"},
+        BadCase{"negative_rate", "/classes/0/interarrival/rate", -2,
+                "classes[0].interarrival.rate", "-2"},
+        BadCase{"nan_like_string", "/stations/0/speed", "fast", "stations[0].speed", "expected a number"},
+        BadCase{"zero_servers", "/stations/1/servers", 0, "stations[1].servers", "out of range"},
+        BadCase{"bad_discipline", "/stations/1/discipline", "fifo", "stations[1].discipline",
+                "unknown discipline 'fifo'"},
+        BadCase{"probabilities", "/classes/0/steps/2/next/1/p", 0.7, "classes[0].steps[2].next",
+                "sum to 0.95"},
+        BadCase{"probability_range", "/classes/0/steps/2/next/1/p", 1.5,
+                "classes[0].steps[2].next[1].p", "not a probability"},
+        BadCase{"missing_station", "/classes/0/steps/1/visit", "cpuu", "classes[0].steps[1].visit",
+                "did you mean 'cpu'"},
+        BadCase{"missing_step", "/classes/0/steps/2/next/0/to", "cpx",
+                "classes[0].steps[2].next[0].to", "no step with id 'cpx'"},
+        BadCase{"missing_pool", "/classes/0/steps/0/acquire", "thread", "classes[0].steps[0].acquire",
+                "no pool named 'thread'"},
+        BadCase{"release_without_acquire", "/classes/1/steps/0", json{{"release", "threads"}},
+                "classes[1].steps[0].release", "never acquires"},
+        BadCase{"too_many_tokens", "/classes/0/steps/0/tokens", 5, "classes[0].steps[0].tokens",
+                "capacity 4"},
+        BadCase{"zero_population", "/classes/1/population", 0, "classes[1].population",
+                "out of range"},
+        BadCase{"unknown_distribution", "/classes/0/steps/1/service/dist", "erlag",
+                "classes[0].steps[1].service.dist", "did you mean 'erlang'"},
+        BadCase{"no_end", "/run/until", 0, "run.until", "needs an end"},
+        BadCase{"warmup_too_long", "/run/warmup", 500, "run.warmup", "not below run.until"},
+        BadCase{"duplicate_station", "/stations/1/name", "cpu", "stations[1].name", "duplicate"},
+        BadCase{"two_actions", "/classes/0/steps/1/delay", 1, "classes[0].steps[1]",
+                "exactly one of visit"},
+        BadCase{"no_classes", "/classes", json::array(), "classes", "at least one class"},
+        BadCase{"empty_name", "/name", "", "name", "must not be empty"}),
+    [](const ::testing::TestParamInfo<BadCase>& p) { return std::string(p.param.name); });
+
+TEST(LoaderTest, RejectsUnreachableStepsAndRoutesWithoutExit) {
+  json doc = valid();
+  doc["classes"][0]["steps"][1]["next"] = "disk";
+  doc["classes"][0]["steps"][2]["next"] = json::array({{{"to", "cpu"}, {"p", 1.0}}});
+  EXPECT_NE(error_of(doc).find("no path to exit"), std::string::npos) << error_of(doc);
+  doc = valid();
+  doc["classes"][0]["steps"][0]["next"] = "exit";
+  EXPECT_NE(error_of(doc).find("unreachable"), std::string::npos) << error_of(doc);
+}
+
+TEST(LoaderTest, RejectsTextThatIsNotJson) {
+  try {
+    parse_model("{not json");
+    FAIL();
+  } catch (const ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("not valid JSON"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace tiersim
