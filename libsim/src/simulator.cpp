@@ -306,9 +306,11 @@ class Simulator::Impl {
     enter(cu, route(customers_[cu].step));
   }
 
-  void on_ps_completion(std::uint32_t t, std::uint32_t generation) {
+  // Returns false for a stale completion (superseded by a later arrival or
+  // departure), which is not counted as an event.
+  bool on_ps_completion(std::uint32_t t, std::uint32_t generation) {
     StationState& st = stations_[t];
-    if (generation != st.generation) return;  // superseded by a later arrival or departure
+    if (generation != st.generation) return false;
     touch(t);
     ps_advance(st);
     std::pop_heap(st.jobs.begin(), st.jobs.end(), std::greater<>());
@@ -320,6 +322,7 @@ class Simulator::Impl {
     depart(t, done.customer);
     ps_schedule(t);
     enter(done.customer, route(customers_[done.customer].step));
+    return true;
   }
 
   bool try_acquire(std::uint32_t cu, const CompiledStep& s) {
@@ -551,7 +554,7 @@ ReplicationResult Simulator::Impl::run() {
         on_service_end(e.a, e.b);
         break;
       case EventKind::kPsCompletion:
-        on_ps_completion(e.a, e.b);
+        if (!on_ps_completion(e.a, e.b)) --events;
         break;
       case EventKind::kStepDone: {
         Customer& k = customers_[e.b];

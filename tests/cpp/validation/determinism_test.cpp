@@ -53,3 +53,48 @@ TEST(SaturationTest, OverloadedOpenModelStopsAsSaturatedInBoundedMemory) {
 
 }  // namespace
 }  // namespace tiersim::testing
+
+namespace tiersim::testing {
+namespace {
+
+TEST(WarmupTest, Mser5ChoosesAWarmupAndKeepsTheTheory) {
+  // An M/M/1 at rho = 0.8 starting empty: MSER-5 picks the cut from a pilot run.
+  json m = {{"run", {{"until", 60000}, {"warmup", "mser5"}, {"replications", 10}, {"seed", 5}}},
+            {"stations", {{{"name", "s"}}}},
+            {"classes",
+             {{{"name", "c"},
+               {"interarrival", exponential(1 / 0.8)},
+               {"steps", {{{"visit", "s"}, {"service", exponential(1.0)}}}}}}}};
+  auto r = run(m);
+  EXPECT_GE(r.run.warmup, 0.0);
+  EXPECT_LE(r.run.warmup, 30000.0);
+  EXPECT_NEAR(r.run.simulated_time, 60000.0 - r.run.warmup, 1e-6);
+  EXPECT_TRUE(covers(klass(r, "c").response.mean, 5.0, 2, 0.05));
+}
+
+TEST(BatchMeansTest, OneLongReplicationGivesAnIntervalThatCoversTheory) {
+  json m = {{"run", {{"until", 400000}, {"warmup", 1000}, {"replications", 1}, {"batches", 20}, {"seed", 6}}},
+            {"stations", {{{"name", "s"}}}},
+            {"classes",
+             {{{"name", "c"},
+               {"interarrival", exponential(1 / 0.7)},
+               {"steps", {{{"visit", "s"}, {"service", exponential(1.0)}}}}}}}};
+  auto r = run(m);
+  EXPECT_TRUE(covers(klass(r, "c").response.mean, 1 / 0.3, 2, 0.05));
+  EXPECT_GT(klass(r, "c").response.mean.half_width(), 0.0);
+}
+
+TEST(StopConditionTest, MaxCompletionsEndsTheRun) {
+  json m = {{"run", {{"max_completions", 5000}, {"replications", 2}, {"seed", 7}}},
+            {"stations", {{{"name", "s"}}}},
+            {"classes",
+             {{{"name", "c"},
+               {"interarrival", exponential(2.0)},
+               {"steps", {{{"visit", "s"}, {"service", exponential(1.0)}}}}}}}};
+  auto r = run(m);
+  EXPECT_DOUBLE_EQ(klass(r, "c").completions, 5000.0);
+  EXPECT_NEAR(r.run.simulated_time, 10000.0, 1000.0);
+}
+
+}  // namespace
+}  // namespace tiersim::testing

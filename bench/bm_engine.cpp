@@ -1,0 +1,162 @@
+// The engine on whole models (one replication, one thread), reported as
+// ns/event and events/s so it can be divided by the reference loops.
+#include <benchmark/benchmark.h>
+
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "alloc_counter.hpp"
+#include "tiersim/model/compiled_model.hpp"
+#include "tiersim/model/loader.hpp"
+#include "tiersim/sim/experiment.hpp"
+#include "tiersim/sim/simulator.hpp"
+
+namespace tiersim::bench {
+namespace {
+
+using nlohmann::json;
+
+json exp_mean(double m) { return {{"dist", "exponential"}, {"mean", m}}; }
+
+json open_model(int stations, int servers, double lambda, double mean) {
+  json st = json::array(), steps = json::array();
+  for (int i = 0; i < stations; ++i) {
+    std::string name = "s" + std::to_string(i);
+    st.push_back({{"name", name}, {"servers", servers}});
+    steps.push_back({{"visit", name}, {"service", exp_mean(mean)}});
+  }
+  return {{"stations", st},
+          {"classes", {{{"name", "c"}, {"interarrival", exp_mean(1 / lambda)}, {"steps", steps}}}}};
+}
+
+json closed_model() {
+  return {{"stations", {{{"name", "cpu"}}, {{"name", "disk"}}}},
+          {"classes",
+           {{{"name", "users"},
+             {"type", "closed"},
+             {"population", 50},
+             {"think", exp_mean(5.0)},
+             {"steps",
+              {{{"visit", "cpu"}, {"service", exp_mean(0.05)}},
+               {{"visit", "disk"}, {"service", exp_mean(0.08)}}}}}}}};
+}
+
+// The 3-tier model of issue #6 (examples/models/three_tier.yaml).
+json three_tier_model() {
+  json steps = json::array();
+  auto call = [&](const std::string& pool, const std::string& cpu, double mean,
+                  const std::string& suffix) {
+    steps.push_back({{"id", "acquire " + pool + suffix}, {"acquire", pool}});
+    steps.push_back({{"id", cpu + suffix}, {"visit", cpu}, {"service", exp_mean(mean)}});
+  };
+  call("web_threads", "web_cpu", 0.002, "");
+  call("app_threads", "app_cpu", 0.010, "");
+  for (int i = 1; i <= 2; ++i) {
+    std::string sfx = "_" + std::to_string(i);
+    call("db_threads", "db_cpu", 0.005, sfx);
+    steps.push_back({{"id", "db_disk" + sfx}, {"visit", "db_disk"}, {"service", exp_mean(0.008)}});
+    steps.push_back({{"id", "release db_threads" + sfx}, {"release", "db_threads"}});
+  }
+  steps.push_back({{"release", "app_threads"}});
+  steps.push_back({{"release", "web_threads"}});
+  return {{"stations",
+           {{{"name", "web_cpu"}, {"discipline", "ps"}, {"servers", 4}},
+            {{"name", "app_cpu"}, {"discipline", "ps"}, {"servers", 4}},
+            {{"name", "db_cpu"}, {"discipline", "ps"}, {"servers", 2}},
+            {{"name", "db_disk"}}}},
+          {"pools",
+           {{{"name", "web_threads"}, {"capacity", 20}},
+            {{"name", "app_threads"}, {"capacity", 10}},
+            {{"name", "db_threads"}, {"capacity", 5}}}},
+          {"classes",
+           {{{"name", "users"},
+             {"type", "closed"},
+             {"population", 100},
+             {"think", exp_mean(1.0)},
+             {"steps", steps}}}}};
+}
+
+CompiledModel compiled(json m, double until, int replications = 1) {
+  m["run"] = {{"until", until}, {"replications", replications}, {"threads", 1}, {"seed", 1}};
+  return compile(model_from_json(m));
+}
+
+// Runs one replication per iteration; counters are per event and per cycle.
+void run_model(benchmark::State& state, const CompiledModel& model) {
+  std::uint64_t events = 0, cycles = 0, allocs = 0;
+  std::uint32_t rep = 0;
+  for (auto _ : state) {
+    ReplicationOptions o;
+    o.replication = rep++;
+    Simulator sim(model, o);
+    std::uint64_t before = allocation_count();
+    ReplicationResult r = sim.run();
+    allocs += allocation_count() - before;
+    events += r.events;
+    for (const auto& c : r.snapshots.back().classes) cycles += static_cast<std::uint64_t>(c.completions);
+    benchmark::DoNotOptimize(r);
+  }
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+  state.counters["ns_per_event"] = benchmark::Counter(
+      static_cast<double>(events) * 1e-9, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["cycles_per_s"] =
+      benchmark::Counter(static_cast<double>(cycles), benchmark::Counter::kIsRate);
+  state.counters["allocs_per_event"] =
+      static_cast<double>(allocs) / static_cast<double>(std::max<std::uint64_t>(events, 1));
+}
+
+void BM_EngineMM1(benchmark::State& state) {
+  static const CompiledModel m = compiled(open_model(1, 1, 0.8, 1.0), 500000);
+  run_model(state, m);
+}
+BENCHMARK(BM_EngineMM1)->Unit(benchmark::kMillisecond);
+
+void BM_EngineMM4(benchmark::State& state) {
+  static const CompiledModel m = compiled(open_model(1, 4, 3.2, 1.0), 200000);
+  run_model(state, m);
+}
+BENCHMARK(BM_EngineMM4)->Unit(benchmark::kMillisecond);
+
+void BM_EngineTandem10(benchmark::State& state) {
+  static const CompiledModel m = compiled(open_model(10, 1, 0.8, 1.0), 100000);
+  run_model(state, m);
+}
+BENCHMARK(BM_EngineTandem10)->Unit(benchmark::kMillisecond);
+
+void BM_EngineClosedNetwork(benchmark::State& state) {
+  static const CompiledModel m = compiled(closed_model(), 50000);
+  run_model(state, m);
+}
+BENCHMARK(BM_EngineClosedNetwork)->Unit(benchmark::kMillisecond);
+
+void BM_EngineThreeTier(benchmark::State& state) {
+  static const CompiledModel m = compiled(three_tier_model(), 2000);
+  run_model(state, m);
+}
+BENCHMARK(BM_EngineThreeTier)->Unit(benchmark::kMillisecond);
+
+// Replications on 1 vs all cores: the speed-up of the experiment layer.
+void BM_ReplicationsThreads(benchmark::State& state) {
+  json m = open_model(1, 1, 0.8, 1.0);
+  m["run"] = {{"until", 100000},
+              {"replications", 8},
+              {"threads", static_cast<int>(state.range(0))},
+              {"seed", 1}};
+  const CompiledModel model = compile(model_from_json(m));
+  std::uint64_t events = 0;
+  for (auto _ : state) {
+    auto r = run_experiment(model);
+    events += r.run.events;
+  }
+  state.counters["events_per_s"] =
+      benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ReplicationsThreads)
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+
+}  // namespace
+}  // namespace tiersim::bench
