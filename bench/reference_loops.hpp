@@ -1,0 +1,36 @@
+// Hand-written reference simulations: the performance "limit" the engine is
+// measured against. Same RNG as the engine (RandomEngine streams, Boost's
+// exponential_distribution), no generality, no statistics beyond a mean.
+#pragma once
+
+#include <cstdint>
+
+namespace tiersim::bench {
+
+/// What a reference loop measured.
+struct ReferenceResult {
+  double mean_response = 0;       ///< mean end-to-end response of completed customers (s)
+  std::uint64_t completions = 0;  ///< customers that left the system
+  std::uint64_t events = 0;       ///< events processed (Lindley: 2 per customer, see below)
+};
+
+/// M/M/1 FCFS by the Lindley recursion W_{n+1} = max(0, W_n + S_n - A_{n+1}),
+/// over `customers` customers starting empty. No event set at all, so this is
+/// the floor for any M/M/1 simulation; `events` is reported as 2 per customer
+/// (the arrival and departure an event-driven simulator would process).
+/// Rates per second; arrivals use stream 0 and services stream 1 of `seed`.
+ReferenceResult lindley_mm1(double lambda, double mu, std::uint64_t customers, std::uint64_t seed);
+
+/// M/M/1 FCFS as a minimal event loop: a binary heap (std::push_heap on a
+/// vector) of 16-byte events and a ring buffer of arrival times. Processes
+/// exactly `events` events starting empty. Streams as in lindley_mm1.
+ReferenceResult hand_loop_mm1(double lambda, double mu, std::uint64_t events, std::uint64_t seed);
+
+/// A tandem of `stations` M/M/1 FCFS stations, each of rate `mu`, fed by a
+/// Poisson stream of rate `lambda`; the same hand loop as hand_loop_mm1 with
+/// one FIFO per station. Arrivals use stream 0, station k stream k + 1.
+/// Theory: mean response = stations / (mu - lambda).
+ReferenceResult hand_loop_tandem(double lambda, double mu, int stations, std::uint64_t events,
+                                 std::uint64_t seed);
+
+}  // namespace tiersim::bench
