@@ -60,6 +60,87 @@ std::vector<bool> reachable(const Graph& g, std::size_t start) {
   return seen;
 }
 
+using Holding = std::vector<std::pair<std::uint32_t, std::uint32_t>>;  // (pool, tokens), sorted
+
+std::string describe_holding(const Holding& h, const ModelSpec& spec) {
+  if (h.empty()) return "nothing";
+  std::string out;
+  for (const auto& [pool, tokens] : h)
+    out += (out.empty() ? "" : ", ") + std::to_string(tokens) + " of '" + spec.pools[pool].name + "'";
+  return out;
+}
+
+// Propagates the pool tokens held along every route path: each step must be
+// reached holding the same tokens on every path, a release must release
+// tokens that are held, and the route must exit holding nothing. Records the
+// holding on entry of every step for the engine.
+void check_holdings(const ModelSpec& spec, std::size_t ci, std::uint32_t first,
+                    CompiledModel& out) {
+  const ClassSpec& cs = spec.classes[ci];
+  const std::size_t n = cs.steps.size();
+  std::vector<bool> seen(n, false);
+  std::vector<std::size_t> work{0};
+  seen[0] = true;
+  out.steps[first].held.clear();
+  while (!work.empty()) {
+    std::size_t s = work.back();
+    work.pop_back();
+    CompiledStep& st = out.steps[first + s];
+    Holding after = st.held;
+    if (st.kind == StepKind::kAcquire || st.kind == StepKind::kRelease) {
+      auto it = std::find_if(after.begin(), after.end(),
+                             [&](const auto& h) { return h.first == st.target; });
+      if (st.kind == StepKind::kAcquire) {
+        if (it == after.end())
+          after.insert(std::upper_bound(after.begin(), after.end(), std::make_pair(st.target, 0u)),
+                       {st.target, st.tokens});
+        else
+          it->second += st.tokens;
+        std::uint32_t cap = out.pools[st.target].capacity;
+        auto now = std::find_if(after.begin(), after.end(),
+                                [&](const auto& h) { return h.first == st.target; });
+        if (now->second > cap)
+          throw ModelError(step_path(ci, s),
+                           "would hold " + std::to_string(now->second) + " tokens of pool '" +
+                               out.pools[st.target].name + "', more than its capacity " +
+                               std::to_string(cap) +
+                               " (a loop that acquires without releasing?): it can never proceed");
+      } else {
+        std::uint32_t have = it == after.end() ? 0 : it->second;
+        if (have < st.tokens)
+          throw ModelError(step_path(ci, s) + ".release",
+                           "releases " + std::to_string(st.tokens) + " token(s) of pool '" +
+                               out.pools[st.target].name + "' but a request reaching it holds " +
+                               std::to_string(have));
+        it->second -= st.tokens;
+        if (it->second == 0) after.erase(it);
+      }
+    }
+    for (std::uint32_t e = st.edge_begin; e < st.edge_end; ++e) {
+      std::uint32_t to = out.edges[e].to;
+      if (to == kExit) {
+        if (!after.empty())
+          throw ModelError(step_path(ci, s),
+                           "the route exits after step '" + st.id + "' still holding " +
+                               describe_holding(after, spec) + "; release it before exit");
+        continue;
+      }
+      std::size_t local = to - first;
+      if (!seen[local]) {
+        seen[local] = true;
+        out.steps[to].held = after;
+        work.push_back(local);
+      } else if (out.steps[to].held != after) {
+        throw ModelError(step_path(ci, local),
+                         "step '" + cs.steps[local].id + "' is reached holding " +
+                             describe_holding(out.steps[to].held, spec) + " on one path and " +
+                             describe_holding(after, spec) +
+                             " on another; every path must hold the same pools");
+      }
+    }
+  }
+}
+
 void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
                    const std::map<std::string, std::uint32_t>& stations,
                    const std::map<std::string, std::uint32_t>& pools,
@@ -89,6 +170,17 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
   cc.source_stream = out.streams++;
   cc.routing_stream = out.streams++;
   cc.graph = RouteGraph(n + 1);  // vertex n is exit
+
+  // Targets first, so a misspelled station or pool is reported at its own
+  // step rather than at an edge that names the step by its default id.
+  for (std::size_t s = 0; s < n; ++s) {
+    const StepSpec& st = cs.steps[s];
+    if (st.kind == StepKind::kVisit)
+      resolve(stations, st.target, step_path(ci, s) + ".visit", "station");
+    else if (st.kind != StepKind::kDelay)
+      resolve(pools, st.target,
+              step_path(ci, s) + (st.kind == StepKind::kAcquire ? ".acquire" : ".release"), "pool");
+  }
 
   std::set<std::string> acquired;
   for (const auto& st : cs.steps)
@@ -178,6 +270,7 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
       throw ModelError(step_path(ci, s), "step '" + cs.steps[s].id +
                                              "' has no path to exit: requests would cycle forever");
   }
+  check_holdings(spec, ci, first, out);
   out.classes.push_back(std::move(cc));
 }
 
@@ -187,9 +280,6 @@ CompiledModel compile(const ModelSpec& spec) {
   CompiledModel out;
   out.spec = spec;
   if (spec.classes.empty()) throw ModelError("classes", "a model needs at least one class");
-  if (!(spec.run.until > 0) && spec.run.max_completions == 0)
-    throw ModelError("run.until",
-                     "a run needs an end: set run.until (simulated time) or run.max_completions");
   if (spec.run.until > 0 && spec.run.warmup >= spec.run.until) {
     std::ostringstream os;
     os << spec.run.warmup << " is not below run.until (" << spec.run.until
@@ -217,6 +307,17 @@ CompiledModel compile(const ModelSpec& spec) {
   for (std::size_t c = 0; c < spec.classes.size(); ++c)
     compile_class(spec, c, out, stations, pools, levels);
   return out;
+}
+
+std::vector<double> CompiledModel::open_utilization() const {
+  std::vector<double> u(stations.size(), 0.0);
+  for (std::uint32_t c = 0; c < classes.size(); ++c) {
+    if (classes[c].closed) continue;
+    double lambda = 1.0 / classes[c].interarrival.mean();
+    auto d = station_demands(c);
+    for (std::size_t k = 0; k < u.size(); ++k) u[k] += lambda * d[k];
+  }
+  return u;
 }
 
 std::vector<double> CompiledModel::visit_ratios(std::uint32_t c) const {

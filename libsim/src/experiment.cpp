@@ -8,6 +8,7 @@
 #include <limits>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "tiersim/model/loader.hpp"
@@ -74,11 +75,74 @@ struct Series {
   [[nodiscard]] Estimate at(std::size_t i) const { return estimate(v[i]); }
 };
 
+// A stable open system's backlog at the end of a run is a draw from its
+// stationary distribution; an overloaded one grows linearly. We call it
+// saturated when the backlog grew by more than kMinGrowth requests and at more
+// than 1% of the arrival rate, averaged over replications.
+constexpr double kMinGrowth = 200;
+
+void assess_saturation(const CompiledModel& model, const std::vector<ReplicationResult>& results,
+                       const std::vector<Counters>& totals, Saturation& sat) {
+  auto predicted = model.open_utilization();
+  for (std::size_t k = 0; k < predicted.size(); ++k)
+    if (predicted[k] > sat.predicted_utilization) {
+      sat.predicted_utilization = predicted[k];
+      sat.predicted_station = model.stations[k].name;
+    }
+  for (const auto& r : results)
+    if (r.saturated) {
+      sat.saturated = true;
+      sat.station = r.saturated_at;
+      sat.reason = r.saturation_reason;
+      break;
+    }
+  if (totals.empty()) return;
+  double growth = 0, arrivals = 0, time = 0;
+  std::vector<double> station_growth(model.stations.size(), 0), pool_growth(model.pools.size(), 0);
+  for (const auto& t : totals) {
+    growth += t.open_in_system;
+    time += t.time;
+    for (std::size_t c = 0; c < model.classes.size(); ++c)
+      if (!model.classes[c].closed) arrivals += t.classes[c].arrivals;
+    for (std::size_t k = 0; k < station_growth.size(); ++k) station_growth[k] += t.stations[k].present;
+    for (std::size_t p = 0; p < pool_growth.size(); ++p) pool_growth[p] += t.pools[p].waiting;
+  }
+  const double n = static_cast<double>(totals.size());
+  sat.growth_rate = time > 0 ? growth / time : 0;
+  bool growing = growth / n > kMinGrowth && growth > 0.01 * arrivals;
+  if (!growing && !sat.saturated) return;
+  double worst = -1;
+  std::string where;
+  for (std::size_t k = 0; k < station_growth.size(); ++k)
+    if (station_growth[k] > worst) {
+      worst = station_growth[k];
+      sat.station = model.stations[k].name;
+      where = "station '" + sat.station + "'";
+    }
+  for (std::size_t p = 0; p < pool_growth.size(); ++p)
+    if (pool_growth[p] > worst) {
+      worst = pool_growth[p];
+      sat.station = model.pools[p].name;
+      where = "pool '" + sat.station + "'";
+    }
+  if (!sat.saturated) {
+    std::ostringstream os;
+    os << "the backlog of open requests grew by " << growth / n << " per replication ("
+       << sat.growth_rate << " per unit time), most at " << where;
+    sat.reason = os.str();
+  }
+  sat.saturated = true;
+}
+
 }  // namespace
 
 ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hooks) {
   const auto t0 = std::chrono::steady_clock::now();
   const RunSpec& run = model.spec.run;
+  // Checked here, not in compile(): a model file may leave the length to the run.
+  if (!(run.until > 0) && run.max_completions == 0)
+    throw ModelError("run.until",
+                     "a run needs an end: set run.until (simulated time) or run.max_completions");
   const int reps = run.replications;
   const double warmup = resolve_warmup(model, hooks);
 
@@ -168,7 +232,7 @@ ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hook
       m.add(1, ratio(c.completions, t));
       m.add(2, ratio(c.area_in_system, t));
       m.add(3, ratio(c.area_in_system - c.area_busy, t));
-      m.add(4, r - sv);
+      m.add(4, std::isnan(r) ? r : std::max(0.0, r - sv));  // rounding can dip below 0
       m.add(5, r);
       m.add(6, sv);
     }
@@ -274,13 +338,7 @@ ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hook
     }
   }
 
-  for (const auto& r : results)
-    if (r.saturated) {
-      out.saturation.saturated = true;
-      out.saturation.station = r.saturated_at;
-      out.saturation.reason = r.saturation_reason;
-      break;
-    }
+  assess_saturation(model, results, totals, out.saturation);
   out.run.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;

@@ -1,4 +1,5 @@
-// The results contract as JSON; non-finite numbers become null.
+// The results contract as JSON, fields in the contract's order; non-finite
+// numbers become null.
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -7,7 +8,7 @@
 namespace tiersim {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;
 
 json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
 json interval(const Estimate& e) { return json::array({num(e.lo), num(e.hi)}); }
@@ -95,7 +96,10 @@ json to_json(const ExperimentResult& r) {
                        {"saturation_throughput", num(r.bottleneck.saturation_throughput)}};
   out["saturation"] = {{"saturated", r.saturation.saturated},
                        {"station", r.saturation.station},
-                       {"reason", r.saturation.reason}};
+                       {"reason", r.saturation.reason},
+                       {"growth_rate", num(r.saturation.growth_rate)},
+                       {"predicted_station", r.saturation.predicted_station},
+                       {"predicted_utilization", num(r.saturation.predicted_utilization)}};
   return out;
 }
 

@@ -64,6 +64,7 @@ struct PoolState {
 Counters Counters::minus(const Counters& e) const {
   Counters d = *this;
   d.time = time - e.time;
+  d.open_in_system -= e.open_in_system;  // levels become growth over the interval
   for (std::size_t i = 0; i < stations.size(); ++i) {
     auto& a = d.stations[i];
     const auto& b = e.stations[i];
@@ -73,6 +74,7 @@ Counters Counters::minus(const Counters& e) const {
     a.sum_response -= b.sum_response;
     a.sum_service -= b.sum_service;
     a.losses -= b.losses;
+    a.present -= b.present;
   }
   for (std::size_t i = 0; i < pools.size(); ++i) {
     auto& a = d.pools[i];
@@ -81,6 +83,7 @@ Counters Counters::minus(const Counters& e) const {
     a.area_waiting -= b.area_waiting;
     a.acquisitions -= b.acquisitions;
     a.sum_wait -= b.sum_wait;
+    a.waiting -= b.waiting;
   }
   for (std::size_t i = 0; i < classes.size(); ++i) {
     auto& a = d.classes[i];
@@ -146,8 +149,15 @@ class Simulator::Impl {
     ps.last = now_;
   }
   void touch_all() {
-    for (std::uint32_t t = 0; t < stations_.size(); ++t) touch(t);
-    for (std::uint32_t p = 0; p < pools_.size(); ++p) touch_pool(p);
+    for (std::uint32_t t = 0; t < stations_.size(); ++t) {
+      touch(t);
+      cur_.stations[t].present = stations_[t].n;
+    }
+    for (std::uint32_t p = 0; p < pools_.size(); ++p) {
+      touch_pool(p);
+      cur_.pools[p].waiting = static_cast<double>(pools_[p].waiting.size());
+    }
+    cur_.open_in_system = static_cast<double>(open_in_system_);
     cur_.time = now_;
   }
 
@@ -280,7 +290,7 @@ class Simulator::Impl {
     c.sum_service += k.service;
     auto& sc = cur_.steps[k.step];
     sc.count += 1;
-    sc.sum_wait += response - k.service;
+    sc.sum_wait += std::max(0.0, response - k.service);  // rounding can dip below 0
     sc.sum_service += k.service;
   }
 
@@ -339,15 +349,16 @@ class Simulator::Impl {
   }
 
   void release(const CompiledStep& s) {
-    PoolState& p = pools_[s.target];
-    touch_pool(s.target);
-    if (s.tokens > p.held)
-      throw std::runtime_error("step '" + s.id + "' of class '" + m_.classes[s.cls].name +
-                               "' releases " + std::to_string(s.tokens) + " token(s) of pool '" +
-                               m_.pools[s.target].name + "', but only " +
-                               std::to_string(p.held) +
-                               " are held: a route reaches this release without its acquire");
-    p.held -= s.tokens;
+    if (s.tokens > pools_[s.target].held)  // compile() rules this out; stay loud if it slips
+      throw std::logic_error("step '" + s.id + "' releases more tokens of pool '" +
+                             m_.pools[s.target].name + "' than are held");
+    release_tokens(s.target, s.tokens);
+  }
+
+  void release_tokens(std::uint32_t pool, std::uint32_t tokens) {
+    PoolState& p = pools_[pool];
+    touch_pool(pool);
+    p.held -= tokens;
     // Grant waiting requests in FCFS order; the head blocks those behind it.
     while (!p.waiting.empty()) {
       std::uint32_t head = p.waiting.front();
@@ -356,8 +367,8 @@ class Simulator::Impl {
       p.waiting.pop();
       p.held += want.tokens;
       double wait = now_ - customers_[head].mark;
-      cur_.pools[s.target].acquisitions += 1;
-      cur_.pools[s.target].sum_wait += wait;
+      cur_.pools[pool].acquisitions += 1;
+      cur_.pools[pool].sum_wait += wait;
       auto& sc = cur_.steps[customers_[head].step];
       sc.count += 1;
       sc.sum_wait += wait;
@@ -384,8 +395,11 @@ class Simulator::Impl {
     }
   }
 
+  // A request turned away gives back every pool token it holds at this step.
   void lose(std::uint32_t cu) {
     cur_.classes[customers_[cu].cls].losses += 1;
+    for (const auto& [pool, tokens] : m_.steps[customers_[cu].step].held)
+      release_tokens(pool, tokens);
     end_cycle(cu);
   }
 

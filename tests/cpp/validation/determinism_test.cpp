@@ -98,3 +98,83 @@ TEST(StopConditionTest, MaxCompletionsEndsTheRun) {
 
 }  // namespace
 }  // namespace tiersim::testing
+
+namespace tiersim::testing {
+namespace {
+
+TEST(SaturationTest, OverloadIsPredictedAndItsGrowthRateMeasured) {
+  // lambda = 1.25, mu = 1: the backlog grows at lambda - mu = 0.25 per unit time.
+  json m = {{"run", {{"until", 20000}, {"replications", 4}, {"seed", 3}}},
+            {"stations", {{{"name", "fast"}, {"servers", 4}}, {{"name", "slow"}}}},
+            {"classes",
+             {{{"name", "c"},
+               {"interarrival", exponential(0.8)},
+               {"steps",
+                {{{"visit", "fast"}, {"service", exponential(0.1)}},
+                 {{"visit", "slow"}, {"service", exponential(1.0)}}}}}}}};
+  auto r = run(m);
+  EXPECT_TRUE(r.saturation.saturated);
+  EXPECT_EQ(r.saturation.station, "slow");
+  EXPECT_EQ(r.saturation.predicted_station, "slow");
+  EXPECT_NEAR(r.saturation.predicted_utilization, 1.25, 1e-9);
+  EXPECT_NEAR(r.saturation.growth_rate, 0.25, 0.02);
+}
+
+TEST(SaturationTest, AStableSystemNearCapacityIsNotFlagged) {
+  json m = {{"run", {{"until", 50000}, {"replications", 4}, {"seed", 4}}},
+            {"stations", {{{"name", "s"}}}},
+            {"classes",
+             {{{"name", "c"},
+               {"interarrival", exponential(1 / 0.95)},
+               {"steps", {{{"visit", "s"}, {"service", exponential(1.0)}}}}}}}};
+  auto r = run(m);
+  EXPECT_FALSE(r.saturation.saturated) << r.saturation.reason;
+  EXPECT_NEAR(r.saturation.predicted_utilization, 0.95, 1e-9);
+}
+
+TEST(PoolTest, ARequestLostAtAFullStationGivesBackItsTokens) {
+  // acquire 1 of 5 -> a station that holds at most 2 -> release. Losses must
+  // return their tokens, or the pool would fill with phantom holders and stall.
+  json m = {{"run", {{"until", 20000}, {"replications", 4}, {"seed", 8}}},
+            {"stations", {{{"name", "s"}, {"capacity", 2}}}},
+            {"pools", {{{"name", "p"}, {"capacity", 5}}}},
+            {"classes",
+             {{{"name", "c"},
+               {"interarrival", exponential(1.0)},
+               {"steps",
+                {{{"acquire", "p"}},
+                 {{"visit", "s"}, {"service", exponential(1.0)}},
+                 {{"release", "p"}}}}}}}};
+  auto r = run(m);
+  // Tokens are held only by requests at the station, so M/M/1/2 at rho = 1
+  // governs: P_K = 1/(K+1) = 1/3.
+  EXPECT_TRUE(near_rel(klass(r, "c").loss_probability, 1.0 / 3, 0.03));
+  EXPECT_NEAR(r.pools[0].mean_held.mean, station(r, "s").mean_in_system.mean, 1e-9);
+  EXPECT_NEAR(r.pools[0].mean_wait.mean, 0.0, 1e-12);
+}
+
+}  // namespace
+}  // namespace tiersim::testing
+
+namespace tiersim::testing {
+namespace {
+
+TEST(StopConditionTest, ARunWithoutAnEndIsRejectedNamingRunUntil) {
+  json m = {{"stations", {{{"name", "s"}}}},
+            {"classes",
+             {{{"name", "c"},
+               {"interarrival", exponential(2.0)},
+               {"steps", {{{"visit", "s"}, {"service", exponential(1.0)}}}}}}}};
+  try {
+    run(m);
+    FAIL() << "expected a ModelError";
+  } catch (const ModelError& e) {
+    EXPECT_EQ(e.path(), "run.until");
+    EXPECT_NE(std::string(e.what()).find("needs an end"), std::string::npos);
+  }
+  // The same model is valid once a length is given (e.g. by a CLI override).
+  EXPECT_NO_THROW(run_json(m.dump(), R"({"until": 10})"));
+}
+
+}  // namespace
+}  // namespace tiersim::testing

@@ -37,6 +37,10 @@ struct CompiledStep {
   std::uint32_t edge_begin, edge_end;  ///< slice of CompiledModel::edges
   std::uint32_t stream;                ///< random stream of its time
   std::string id;
+  /// Pool tokens a request holds when it enters this step, as (pool, tokens):
+  /// the same on every path (compile() checks), so a request lost here can
+  /// give back exactly what it holds.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> held;
 };
 
 struct CompiledStation {
@@ -79,6 +83,9 @@ struct CompiledModel {
   [[nodiscard]] std::vector<double> visit_ratios(std::uint32_t c) const;
   /// Service demand per request of class `c` at each station (visits x mean time), per server.
   [[nodiscard]] std::vector<double> station_demands(std::uint32_t c) const;
+  /// Utilization each station would have from the open classes alone (λ x demand);
+  /// a value >= 1 means the open load alone saturates it.
+  [[nodiscard]] std::vector<double> open_utilization() const;
 };
 
 /// Checks a model and builds its runtime form. Throws ModelError naming the field.

@@ -81,7 +81,7 @@ struct RunSpec {
   int replications = 1;
   std::uint64_t seed = 1;
   int threads = 0;                ///< 0: all hardware threads
-  std::uint64_t max_in_system = 1000000;  ///< more requests present: stop as saturated
+  std::uint64_t max_in_system = 100000;  ///< more open requests present: stop as saturated
   int batches = 20;               ///< batch means when there is one replication
 };
 

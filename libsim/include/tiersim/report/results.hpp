@@ -79,11 +79,15 @@ struct Bottleneck {
   double saturation_throughput = 0;  ///< total throughput when its utilization reaches 1
 };
 
-/// Why a run stopped early.
+/// Whether the open load exceeds what the system can serve: predicted from
+/// demands before the run, and observed as a backlog that keeps growing.
 struct Saturation {
   bool saturated = false;
-  std::string station;  ///< where the queue grew
+  std::string station;  ///< where the queue grew (a station or a pool)
   std::string reason;
+  double growth_rate = 0;  ///< open requests added to the backlog per unit time
+  std::string predicted_station;      ///< busiest station by open-class demand
+  double predicted_utilization = 0;   ///< its utilization from λ x demand (>= 1: overloaded)
 };
 
 struct RunInfo {
@@ -109,6 +113,6 @@ struct ExperimentResult {
 };
 
 /// The results contract as JSON (the document `tiersim run --json` prints).
-nlohmann::json to_json(const ExperimentResult& r);
+nlohmann::ordered_json to_json(const ExperimentResult& r);
 
 }  // namespace tiersim

@@ -17,6 +17,7 @@ struct StationCounters {
   double sum_response = 0;
   double sum_service = 0;
   double losses = 0;
+  double present = 0;  ///< a level, not a sum: the number present at snapshot time
 };
 
 struct PoolCounters {
@@ -24,6 +25,7 @@ struct PoolCounters {
   double area_waiting = 0;  ///< integral of requests waiting
   double acquisitions = 0;
   double sum_wait = 0;
+  double waiting = 0;  ///< a level: requests waiting at snapshot time
 };
 
 struct ClassCounters {
@@ -42,6 +44,7 @@ struct StepCounters {
 /// Every additive statistic at one instant.
 struct Counters {
   double time = 0;
+  double open_in_system = 0;  ///< a level: open-class requests present at snapshot time
   std::vector<StationCounters> stations;
   std::vector<PoolCounters> pools;
   std::vector<ClassCounters> classes;

@@ -1,0 +1,243 @@
+"""The ``tiersim`` command line: ``tiersim run MODEL``, ``tiersim check MODEL``.
+
+Each subcommand is one function decorated with :func:`subcommand`: it adds
+its arguments to the parser it is given and returns the handler
+``handler(args) -> exit code``. Errors in the user's input print one line,
+``tiersim: error: ...``, and exit with code 2; never a traceback (set
+``TIERSIM_DEBUG=1`` to see one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from .errors import ModelError
+
+if TYPE_CHECKING:
+    from .model import Model
+
+__all__ = ["main", "subcommand"]
+
+PROG = "tiersim"
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2  # bad arguments, a missing or invalid model file
+EXIT_INTERRUPTED = 130
+
+Handler = Callable[[argparse.Namespace], int]
+_Setup = Callable[[argparse.ArgumentParser], Handler]
+_SUBCOMMANDS: list[tuple[str, str, str, str, _Setup]] = []
+
+
+def subcommand(name: str, help: str, description: str, epilog: str = "") -> Callable[[_Setup], _Setup]:
+    """Registers ``setup(parser) -> handler`` as the subcommand ``name``.
+
+    >>> @subcommand("hello", help="say hello", description="Says hello.")
+    ... def _hello(parser):
+    ...     parser.add_argument("--name", default="world")
+    ...     return lambda args: print(f"hello {args.name}") or 0
+    >>> main(["hello", "--name", "queue"])
+    hello queue
+    0
+    >>> _ = _SUBCOMMANDS.pop()  # (the example unregisters itself)
+    """
+
+    def register(setup: _Setup) -> _Setup:
+        _SUBCOMMANDS.append((name, help, description, epilog, setup))
+        return setup
+
+    return register
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {message}", file=sys.stderr)
+
+
+def _warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
+def _load(path: str) -> Model:
+    from .io import load, loads
+
+    if path == "-":
+        return loads(sys.stdin.read(), source="<stdin>")
+    return load(path)
+
+
+def _warmup(text: str) -> float | str:
+    if text.lower() == "mser5":
+        return "mser5"
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a time or 'mser5', got {text!r}") from None
+
+
+def _model_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("model", metavar="MODEL", help="model file: .yaml, .yml or .json ('-' reads YAML from stdin)")
+
+
+_RUN_EPILOG = """\
+examples:
+  tiersim run examples/models/mm1.yaml
+  tiersim run shop.yaml --replications 20 --until 3600 --warmup mser5
+  tiersim run shop.yaml --json > results.json
+  tiersim run shop.yaml --csv out/        # stations.csv, pools.csv, classes.csv, steps.csv
+
+Options given here override the model's `run` section for this run only.
+"""
+
+
+@subcommand(
+    "run",
+    help="simulate a model and report what it measured",
+    description="Simulate a model file and print utilization, throughput, queue lengths and "
+                "response times per station, pool and class, with 95% confidence intervals, "
+                "and name the bottleneck.",
+    epilog=_RUN_EPILOG,
+)
+def _run_command(parser: argparse.ArgumentParser) -> Handler:
+    _model_argument(parser)
+    out = parser.add_argument_group("output")
+    out.add_argument("--json", action="store_true", help="print the results document as JSON instead of the report")
+    out.add_argument("--csv", metavar="DIR", help="also write stations.csv, pools.csv, classes.csv, steps.csv to DIR")
+    out.add_argument("--no-progress", action="store_true", help="no progress bar (it shows only on a terminal)")
+    run = parser.add_argument_group("run settings (override the model's `run` section)")
+    run.add_argument("--until", type=float, metavar="T", help="simulated time per replication, in seconds")
+    run.add_argument("--warmup", type=_warmup, metavar="W", help="warm-up time deleted from the statistics, or 'mser5'")
+    run.add_argument("--replications", type=int, metavar="R", help="independent replications")
+    run.add_argument("--seed", type=int, metavar="S", help="random seed (the same seed gives the same results)")
+    run.add_argument("--threads", type=int, metavar="N", help="worker threads (0: all cores)")
+    run.add_argument("--max-completions", type=int, metavar="N", help="stop a replication after N completions")
+
+    def handle(args: argparse.Namespace) -> int:
+        model = _load(args.model)
+        results = model.run(until=args.until, warmup=args.warmup, replications=args.replications, seed=args.seed,
+                            threads=args.threads, max_completions=args.max_completions,
+                            progress=not args.no_progress)
+        if args.csv:
+            results.to_csv(args.csv)
+        if args.json:
+            sys.stdout.write(results.to_json(indent=2) + "\n")
+            sat = results.saturation
+            if sat.get("saturated"):
+                where = f" at station {sat['station']!r}" if sat.get("station") else ""
+                _warn(f"the model saturated{where}: {sat.get('reason') or 'the queue kept growing'}")
+        else:
+            sys.stdout.write(results.summary() + "\n")
+        return EXIT_OK
+
+    return handle
+
+
+@subcommand(
+    "check",
+    help="check a model file without running it",
+    description="Read and check a model file: every field, name and route. Prints one line and exits "
+                "with 0 when the model can run, or the offending field and exit code 2 when it cannot.",
+    epilog="example:\n  tiersim check shop.yaml",
+)
+def _check_command(parser: argparse.ArgumentParser) -> Handler:
+    _model_argument(parser)
+
+    def handle(args: argparse.Namespace) -> int:
+        model = _load(args.model)
+        model.check()
+
+        def count(n: int, one: str, many: str) -> str:
+            return f"{n} {one if n == 1 else many}"
+
+        print(f"{args.model}: ok (model {model.name!r}: {count(len(model.station_names), 'station', 'stations')}, "
+              f"{count(len(model.pool_names), 'pool', 'pools')}, "
+              f"{count(len(model.class_names), 'class', 'classes')})")
+        if not model.has_run_length:
+            print("note: the model sets neither run.until nor run.max_completions; "
+                  f"give one when running, e.g. `{PROG} run {args.model} --until 1000`")
+        return EXIT_OK
+
+    return handle
+
+
+def _version() -> str:
+    try:
+        from . import __version__
+
+        return __version__
+    except ImportError:
+        return "unknown"
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
+    """The top-level parser and the handler of each subcommand.
+
+    >>> parser, handlers = build_parser()
+    >>> sorted(handlers)[:2]
+    ['check', 'run']
+    """
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description=textwrap.fill("tiersim: a discrete-event queueing simulator for multi-tier systems. "
+                                  "Describe stations, pools and request classes in a YAML or JSON model "
+                                  "file, simulate it, and see where throughput saturates and why.", 79),
+        epilog="examples:\n  tiersim run model.yaml\n  tiersim check model.yaml\n\n"
+               f"Run '{PROG} COMMAND --help' for a command's options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    handlers: dict[str, Handler] = {}
+    for name, help_, description, epilog, setup in _SUBCOMMANDS:
+        p = sub.add_parser(name, help=help_, description=textwrap.fill(description, 79), epilog=epilog,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        handlers[name] = setup(p)
+    return parser, handlers
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the command line and returns the exit code (0 ok, 2 bad input, 130 interrupted).
+
+    >>> main(["check", "no/such/model.yaml"])
+    2
+    """
+    parser, handlers = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return handlers[args.command](args)
+    except ModelError as e:
+        hint = ""
+        if e.path == "run.until" and args.command == "run" and args.until is None:
+            hint = " (or give --until on the command line)"
+        _error(str(e) + hint)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (e.g. `tiersim run m.yaml --json | head`): not an error of ours.
+        # Point stdout at devnull so the flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILURE
+    except FileNotFoundError as e:
+        _error(f"{e.filename}: {e.strerror or 'not found'}")
+        return EXIT_USAGE
+    except OSError as e:
+        _error(f"{e.filename}: {e.strerror}" if e.filename else str(e))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as e:  # never a traceback unless asked for
+        if os.environ.get("TIERSIM_DEBUG"):
+            raise
+        _error(f"internal error: {type(e).__name__}: {e} (set TIERSIM_DEBUG=1 for a traceback)")
+        return EXIT_FAILURE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

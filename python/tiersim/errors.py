@@ -1,0 +1,66 @@
+"""The one exception tiersim raises for a model that cannot run.
+
+The compiled core raises its own ``_core.ModelError``; every public wrapper
+translates it into :class:`ModelError` with :func:`translate_core_errors`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+__all__ = ["ModelError", "translate_core_errors"]
+
+
+class ModelError(ValueError):
+    """A model (or model file) that cannot run.
+
+    ``path`` names the offending field in the model's plain-data form, e.g.
+    ``"classes[0].steps[1].service.mean"``; it is ``""`` when the problem is
+    the document as a whole (a syntax error, a top level that is not a
+    mapping). ``message`` is the explanation alone and ``str(error)`` reads
+    ``"path: message"``.
+
+    >>> e = ModelError("expected a number > 0", path="stations[0].speed")
+    >>> str(e)
+    'stations[0].speed: expected a number > 0'
+    >>> e.path, isinstance(e, ValueError)
+    ('stations[0].speed', True)
+    >>> str(ModelError("the document is empty"))
+    'the document is empty'
+    """
+
+    path: str
+    message: str
+
+    def __init__(self, message: str, path: str = "") -> None:
+        self.path = path
+        self.message = message
+        super().__init__(f"{path}: {message}" if path else message)
+
+    def __reduce__(self) -> tuple[type[ModelError], tuple[str, str]]:
+        # Keeps ``path`` when the error crosses a process boundary (pickling).
+        return (type(self), (self.message, self.path))
+
+
+def _from_core(error: BaseException) -> ModelError:
+    path = str(getattr(error, "path", "") or "")
+    text = str(error)
+    prefix = f"{path}: "
+    message = text[len(prefix):] if path and text.startswith(prefix) else text
+    return ModelError(message, path=path)
+
+
+@contextmanager
+def translate_core_errors() -> Iterator[None]:
+    """Re-raise ``_core.ModelError`` raised inside the block as :class:`ModelError`.
+
+    >>> with translate_core_errors():
+    ...     pass
+    """
+    from . import _core
+
+    try:
+        yield
+    except _core.ModelError as error:
+        raise _from_core(error) from None

@@ -1,0 +1,144 @@
+"""Reading model files (YAML or JSON) into a :class:`~tiersim.model.Model`.
+
+Problems with the document itself (syntax, a repeated key, a top level that
+is not a mapping) raise :class:`~tiersim.errors.ModelError` with path ``""``
+and the line and column in the message; the core checks the content.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from .errors import ModelError
+from .model import Model
+
+__all__ = ["load", "loads"]
+
+
+class _ModelLoader(yaml.SafeLoader):
+    """SafeLoader that reads ``1e-3`` as a number and rejects repeated keys."""
+
+
+# YAML 1.1 (PyYAML) reads 1e-3 as a string; YAML 1.2 and JSON read a number.
+_ModelLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
+    list("-+0123456789"),
+)
+
+
+def _construct_mapping(loader: _ModelLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    loader.flatten_mapping(node)
+    seen: dict[Any, yaml.Node] = {}
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node)  # type: ignore[no-untyped-call]
+        try:
+            repeated = key in seen
+        except TypeError:
+            continue  # an unhashable key; construct_mapping reports it
+        if repeated:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"key {key!r} appears twice in the same mapping (first on line "
+                f"{seen[key].start_mark.line + 1})", key_node.start_mark)
+        seen[key] = key_node
+    return loader.construct_mapping(node, deep=True)
+
+
+_ModelLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+def _parse_yaml(text: str, source: str) -> Any:
+    try:
+        return yaml.load(text, Loader=_ModelLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = f"{source}:{mark.line + 1}:{mark.column + 1}" if mark is not None else source
+        what = e.problem or e.context or "invalid YAML"
+        raise ModelError(f"{where}: YAML syntax error: {what}") from None
+    except yaml.YAMLError as e:
+        raise ModelError(f"{source}: YAML syntax error: {e}") from None
+
+
+def _parse_json(text: str, source: str) -> Any:
+    def no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, v in pairs:
+            if k in out:
+                raise ModelError(f"{source}: key {k!r} appears twice in the same object")
+            out[k] = v
+        return out
+
+    try:
+        return json.loads(text, object_pairs_hook=no_repeats)
+    except json.JSONDecodeError as e:
+        raise ModelError(f"{source}:{e.lineno}:{e.colno}: JSON syntax error: {e.msg}") from None
+
+
+def _to_model(data: Any, source: str) -> Model:
+    if data is None:
+        raise ModelError(f"{source}: the model is empty")
+    if not isinstance(data, dict):
+        raise ModelError(f"{source}: the model must be a mapping with stations and classes, "
+                         f"not a {type(data).__name__}")
+    bad = [k for k in data if not isinstance(k, str)]
+    if bad:
+        raise ModelError(f"{source}: top-level key {bad[0]!r} is not a string")
+    return Model.from_dict(data)
+
+
+def loads(text: str, format: Literal["yaml", "json"] = "yaml", source: str = "<string>") -> Model:
+    """Reads a model from YAML or JSON text; ``source`` names it in messages.
+
+    >>> m = loads('''
+    ... name: mm1
+    ... stations: [{name: cpu}]
+    ... classes:
+    ...   - name: q
+    ...     interarrival: {dist: exponential, rate: 0.5}
+    ...     steps: [{visit: cpu, service: 1e-3}]
+    ... ''')
+    >>> m.name, m.to_dict()["classes"][0]["steps"][0]["service"]
+    ('mm1', 0.001)
+    >>> loads("stations: [", source="bad.yaml")
+    Traceback (most recent call last):
+    ...
+    tiersim.errors.ModelError: bad.yaml:1:12: YAML syntax error: expected the node content, but found '<stream end>'
+    """
+    if format == "yaml":
+        data = _parse_yaml(text, source)
+    elif format == "json":
+        data = _parse_json(text, source)
+    else:
+        raise ValueError(f"format must be 'yaml' or 'json', not {format!r}")
+    return _to_model(data, source)
+
+
+def load(path: str | os.PathLike[str]) -> Model:
+    """Reads a model file: ``.json`` as JSON, anything else (``.yaml``, ``.yml``) as YAML.
+
+    Raises ``FileNotFoundError`` for a missing file and
+    :class:`~tiersim.errors.ModelError` for a file that is not a model.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "m.yaml").write_text("name: tiny\\nstations: [{name: cpu}]\\nclasses: []\\n")
+    >>> load(d / "m.yaml").station_names
+    ['cpu']
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(2, "model file not found", str(p)) from None
+    except IsADirectoryError:
+        raise IsADirectoryError(21, "is a directory, not a model file", str(p)) from None
+    except UnicodeDecodeError as e:
+        raise ModelError(f"{p}: not a text file (byte {e.start} is not UTF-8)") from None
+    fmt: Literal["yaml", "json"] = "json" if p.suffix.lower() == ".json" else "yaml"
+    return loads(text, format=fmt, source=str(p))

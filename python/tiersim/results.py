@@ -1,0 +1,299 @@
+"""Results of a run: the results document as pandas DataFrames and a text report.
+
+The document itself (``to_dict()`` / ``to_json()``) is exactly what
+``tiersim run --json`` prints; the DataFrames are flat views of it.
+"""
+
+from __future__ import annotations
+
+import copy
+import html
+import json
+import math
+import os
+from collections.abc import Mapping
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import report
+
+__all__ = ["Results", "STATION_COLUMNS", "POOL_COLUMNS", "CLASS_COLUMNS", "STEP_COLUMNS"]
+
+_STATION_METRICS = ["utilization", "throughput", "mean_in_system", "mean_queue_length", "mean_wait",
+                    "mean_response", "mean_service", "losses"]
+_STATION_CI = ["utilization", "throughput", "mean_in_system", "mean_queue_length", "mean_wait", "mean_response"]
+_POOL_METRICS = ["utilization", "mean_wait", "mean_held", "throughput", "mean_queue_length"]
+_POOL_CI = ["utilization", "mean_wait"]
+_RESPONSE = ["mean", "p50", "p90", "p95", "p99", "p999", "max"]
+
+STATION_COLUMNS: list[str] = (["name", "discipline", "servers", *_STATION_METRICS]
+                              + [f"{m}_{e}" for m in _STATION_CI for e in ("lo", "hi")])
+"""Columns of :attr:`Results.stations`."""
+POOL_COLUMNS: list[str] = (["name", "capacity", *_POOL_METRICS]
+                           + [f"{m}_{e}" for m in _POOL_CI for e in ("lo", "hi")])
+"""Columns of :attr:`Results.pools`."""
+CLASS_COLUMNS: list[str] = (["name", "type", "throughput", "throughput_lo", "throughput_hi", "arrivals",
+                             "completions", "losses", "loss_probability"]
+                            + [f"response_{p}" for p in _RESPONSE] + ["response_mean_lo", "response_mean_hi"])
+"""Columns of :attr:`Results.classes`."""
+STEP_COLUMNS: list[str] = ["class", "id", "kind", "target", "visits", "wait", "service", "residence"]
+"""Columns of :attr:`Results.steps`; ``residence`` is ``wait + service`` per request."""
+
+_HTML_STATION = ["name", "discipline", "servers", *_STATION_METRICS]
+_HTML_POOL = ["name", "capacity", *_POOL_METRICS]
+_HTML_CLASS = ["name", "type", "throughput", "loss_probability", "response_mean", "response_p50", "response_p95",
+               "response_p99"]
+
+
+def _f(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _ci(ci: Any) -> tuple[float, float]:
+    if isinstance(ci, (list, tuple)) and len(ci) == 2:
+        return _f(ci[0]), _f(ci[1])
+    return math.nan, math.nan
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str], text: list[str],
+           ints: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """A DataFrame with exactly ``columns``: ``text`` as strings, ``ints`` as given, the rest float64."""
+    df = pd.DataFrame(rows, columns=columns)
+    dtypes: dict[str, Any] = {c: "float64" for c in columns if c not in text and c not in (ints or {})}
+    dtypes.update(ints or {})
+    df = df.astype(dtypes)
+    for c in text:
+        df[c] = df[c].astype(str) if len(df) else pd.Series([], dtype=str)
+    return df
+
+
+class Results:
+    """What a run measured, as DataFrames and as the results document.
+
+    Made by :meth:`tiersim.Model.run`, or from a saved document with
+    :meth:`from_json` / :meth:`from_dict`.
+
+    >>> import tiersim
+    >>> m = tiersim.Model("mm1").station("cpu")
+    >>> _ = m.open_class("q", tiersim.Exponential(rate=0.5)).visit("cpu", tiersim.Exponential(mean=1.0))
+    >>> r = m.run(until=2000, replications=2, seed=1, progress=False)
+    >>> list(r.stations["name"]), r.bottleneck["station"]
+    (['cpu'], 'cpu')
+    >>> tiersim.Results.from_json(r.to_json()).to_dict() == r.to_dict()
+    True
+    """
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data: dict[str, Any] = copy.deepcopy(dict(data))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Results:
+        """Results from a results document already parsed into a dict.
+
+        >>> Results.from_dict({"model": "m", "stations": []}).model
+        'm'
+        """
+        return cls(data)
+
+    @classmethod
+    def from_json(cls, text: str) -> Results:
+        """Results from the JSON text of a results document (``run_json`` or ``tiersim run --json``).
+
+        >>> Results.from_json('{"model": "m"}').model
+        'm'
+        """
+        return cls(json.loads(text))
+
+    # -- the document -----------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """A deep copy of the results document.
+
+        >>> Results({"model": "m"}).to_dict()
+        {'model': 'm'}
+        """
+        return copy.deepcopy(self._data)
+
+    def to_json(self, indent: int | None = None) -> str:
+        """The results document as JSON; ``tiersim run --json`` prints ``to_json(indent=2)``.
+
+        >>> Results({"model": "m", "run": {"seed": 1}}).to_json()
+        '{"model": "m", "run": {"seed": 1}}'
+        """
+        return json.dumps(self._data, indent=indent)
+
+    @property
+    def model(self) -> str:
+        """The model's name."""
+        return str(self._data.get("model", ""))
+
+    @property
+    def run_info(self) -> dict[str, Any]:
+        """How the run went: replications, until, warmup, seed, threads, simulated_time, events, wall_seconds, interrupted.
+
+        >>> Results({"run": {"replications": 4}}).run_info
+        {'replications': 4}
+        """
+        return dict(self._data.get("run") or {})
+
+    @property
+    def bottleneck(self) -> dict[str, Any]:
+        """The busiest station: ``{"station", "utilization", "saturation_throughput"}``.
+
+        >>> Results({"bottleneck": {"station": "db", "utilization": 0.9, "saturation_throughput": 11.1}}).bottleneck
+        {'station': 'db', 'utilization': 0.9, 'saturation_throughput': 11.1}
+        """
+        return dict(self._data.get("bottleneck") or {})
+
+    @property
+    def saturation(self) -> dict[str, Any]:
+        """Whether the run stopped because a queue kept growing: ``{"saturated", "station", "reason"}``.
+
+        >>> Results({"saturation": {"saturated": False, "station": "", "reason": ""}}).saturated
+        False
+        """
+        return dict(self._data.get("saturation") or {"saturated": False, "station": "", "reason": ""})
+
+    @property
+    def saturated(self) -> bool:
+        """``saturation["saturated"]``."""
+        return bool(self.saturation.get("saturated"))
+
+    # -- tables -----------------------------------------------------------
+
+    @cached_property
+    def stations(self) -> pd.DataFrame:
+        """One row per station; ``servers`` is nullable ``Int64`` (``<NA>`` for a delay station).
+
+        CI bounds are ``<metric>_lo`` / ``<metric>_hi`` (see :data:`STATION_COLUMNS`).
+
+        >>> r = Results({"stations": [{"name": "think", "discipline": "delay", "servers": None,
+        ...                            "utilization": 3.2, "ci95": {"utilization": [3.1, 3.3]}}]})
+        >>> r.stations.loc[0, ["servers", "utilization", "utilization_hi"]].tolist()
+        [<NA>, 3.2, 3.3]
+        """
+        rows = []
+        for s in self._data.get("stations") or []:
+            ci = s.get("ci95") or {}
+            row: dict[str, Any] = {"name": s.get("name"), "discipline": s.get("discipline"),
+                                   "servers": s.get("servers")}
+            row.update({m: _f(s.get(m)) for m in _STATION_METRICS})
+            for m in _STATION_CI:
+                row[f"{m}_lo"], row[f"{m}_hi"] = _ci(ci.get(m))
+            rows.append(row)
+        return _frame(rows, STATION_COLUMNS, text=["name", "discipline"], ints={"servers": "Int64"})
+
+    @cached_property
+    def pools(self) -> pd.DataFrame:
+        """One row per pool (see :data:`POOL_COLUMNS`); ``capacity`` is ``Int64``.
+
+        >>> Results({"pools": []}).pools.columns[:3].tolist()
+        ['name', 'capacity', 'utilization']
+        """
+        rows = []
+        for p in self._data.get("pools") or []:
+            ci = p.get("ci95") or {}
+            row: dict[str, Any] = {"name": p.get("name"), "capacity": p.get("capacity")}
+            row.update({m: _f(p.get(m)) for m in _POOL_METRICS})
+            for m in _POOL_CI:
+                row[f"{m}_lo"], row[f"{m}_hi"] = _ci(ci.get(m))
+            rows.append(row)
+        return _frame(rows, POOL_COLUMNS, text=["name"], ints={"capacity": "Int64"})
+
+    @cached_property
+    def classes(self) -> pd.DataFrame:
+        """One row per request class, with ``response_mean``, ``response_p50`` … ``response_max`` columns.
+
+        >>> Results({"classes": [{"name": "q", "type": "open", "response": {"mean": 2.0, "ci95": [1.9, 2.1]}}]}
+        ...         ).classes.loc[0, ["response_mean", "response_mean_lo"]].tolist()
+        [2.0, 1.9]
+        """
+        rows = []
+        for c in self._data.get("classes") or []:
+            resp = c.get("response") or {}
+            row: dict[str, Any] = {"name": c.get("name"), "type": c.get("type"),
+                                   "throughput": _f(c.get("throughput"))}
+            row["throughput_lo"], row["throughput_hi"] = _ci(c.get("throughput_ci95"))
+            for m in ("arrivals", "completions", "losses", "loss_probability"):
+                row[m] = _f(c.get(m))
+            for p in _RESPONSE:
+                row[f"response_{p}"] = _f(resp.get(p))
+            row["response_mean_lo"], row["response_mean_hi"] = _ci(resp.get("ci95"))
+            rows.append(row)
+        return _frame(rows, CLASS_COLUMNS, text=["name", "type"])
+
+    @cached_property
+    def steps(self) -> pd.DataFrame:
+        """One row per class × step: visits, wait and service per request, and their sum ``residence``.
+
+        ``target`` is the station or pool, ``""`` for a delay step.
+
+        >>> Results({"classes": [{"name": "q", "steps": [{"id": "cpu", "kind": "visit", "target": "cpu",
+        ...          "visits": 1.0, "wait": 0.5, "service": 1.0}]}]}).steps.loc[0, "residence"]
+        np.float64(1.5)
+        """
+        rows = []
+        for c in self._data.get("classes") or []:
+            for s in c.get("steps") or []:
+                wait, service = _f(s.get("wait")), _f(s.get("service"))
+                rows.append({"class": c.get("name"), "id": s.get("id"), "kind": s.get("kind"),
+                             "target": s.get("target") or "", "visits": _f(s.get("visits")),
+                             "wait": wait, "service": service, "residence": wait + service})
+        return _frame(rows, STEP_COLUMNS, text=["class", "id", "kind", "target"])
+
+    def to_csv(self, directory: str | os.PathLike[str]) -> list[Path]:
+        """Writes stations.csv, pools.csv, classes.csv and steps.csv into ``directory`` (made if missing).
+
+        >>> import tempfile
+        >>> [p.name for p in Results({"model": "m"}).to_csv(tempfile.mkdtemp())]
+        ['stations.csv', 'pools.csv', 'classes.csv', 'steps.csv']
+        """
+        d = Path(directory)
+        d.mkdir(parents=True, exist_ok=True)
+        written = []
+        for name in ("stations", "pools", "classes", "steps"):
+            path = d / f"{name}.csv"
+            getattr(self, name).to_csv(path, index=False)
+            written.append(path)
+        return written
+
+    # -- reports ----------------------------------------------------------
+
+    def summary(self) -> str:
+        """The text report (stations, pools, classes, bottleneck, saturation warning).
+
+        >>> print(Results({"model": "m", "run": {"replications": 1}}).summary())
+        tiersim results for model 'm'
+          1 replication
+        """
+        return report.format_report(self._data)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        parts = [f"<h4>tiersim results for model <code>{html.escape(self.model)}</code></h4>"]
+        header = report.format_report({"model": self.model, "run": self.run_info}).splitlines()[1:]
+        if header:
+            parts.append("<p style='font-size:smaller'>" + "<br>".join(html.escape(h.strip()) for h in header) + "</p>")
+        warning = report.saturation_warning(self._data)
+        if warning:
+            body = "<br>".join(html.escape(line.strip("! ")) for line in warning if line.strip("!"))
+            parts.append(f"<div style='border:2px solid #c00;color:#c00;padding:4px'><b>{body}</b></div>")
+        # The point estimates only: the full frames (with CI bounds) are .stations, .pools, .classes.
+        tables = (("Stations", self.stations, _HTML_STATION), ("Pools", self.pools, _HTML_POOL),
+                  ("Classes", self.classes, _HTML_CLASS))
+        for title, df, columns in tables:
+            if len(df):
+                parts.append(f"<h5>{title}</h5>")
+                parts.append(df[columns].to_html(index=False, na_rep="-", float_format=report.format_number))
+        sentence = report.bottleneck_sentence(self._data)
+        if sentence:
+            parts.append(f"<p><b>{html.escape(sentence)}</b></p>")
+        return "\n".join(parts)
