@@ -228,17 +228,23 @@ def saturation_warning(results: Mapping[str, Any]) -> list[str]:
     ...                                                      "reason": "more than 1000000 requests present"}})))
     ... # doctest: +ELLIPSIS
     !!!!...
-    !! SATURATED at station 'db': more than 1000000 requests present
+    !! SATURATED at 'db': more than 1000000 requests present
     ...
     """
     s = results.get("saturation") or {}
     if not s.get("saturated"):
         return []
-    where = f" at station {s['station']!r}" if s.get("station") else ""
+    where = f" at {s['station']!r}" if s.get("station") else ""
     reason = f": {s['reason']}" if s.get("reason") else ""
+    predicted = s.get("predicted_utilization")
+    offered = []
+    if isinstance(predicted, (int, float)) and predicted >= 1 and s.get("predicted_station"):
+        offered = [f"!! Offered load alone puts station {s['predicted_station']!r} at "
+                   f"{predicted:.0%} utilization (arrival rate x demand per server)."]
     return [
         _RULE,
         f"!! SATURATED{where}{reason}",
+        *offered,
         "!! Requests arrive faster than the system can serve them: the queue was",
         "!! still growing when the run stopped, so the figures below describe a",
         "!! system that never reached steady state. Lower the load or add capacity",

@@ -183,7 +183,7 @@ def test_a_saturated_open_system_is_reported_not_run_out_of_memory() -> None:
     assert r.saturation["station"] == "cpu"
     assert r.saturation["reason"]
     text = r.summary()
-    assert "SATURATED at station 'cpu'" in text
+    assert "SATURATED at 'cpu'" in text
     assert text.index("SATURATED") < text.index("Stations")
 
 
