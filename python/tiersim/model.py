@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import warnings
 import sys
 from collections.abc import Callable, Mapping, Sequence
@@ -492,10 +493,33 @@ class Model:
         return results
 
     def _json_for_core(self, data: dict[str, Any] | None = None) -> str:
+        data = self.to_dict() if data is None else data
+        bad = _non_finite(data, "")
+        if bad is not None:
+            # JSON cannot carry NaN or infinity; name the field as the core would.
+            path, value = bad
+            raise ModelError(f"{value!r} is not a finite number", path=path)
         try:
-            return json.dumps(self.to_dict() if data is None else data, allow_nan=False)
+            return json.dumps(data, allow_nan=False)
         except (TypeError, ValueError) as e:
             raise ModelError(f"the model holds a value JSON cannot carry: {e}") from None
+
+
+def _non_finite(value: Any, path: str) -> tuple[str, float] | None:
+    """The first NaN or infinite number in plain model data, with its field path."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return path, value
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            found = _non_finite(v, f"{path}.{k}" if path else str(k))
+            if found:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            found = _non_finite(v, f"{path}[{i}]")
+            if found:
+                return found
+    return None
 
 
 def _run_dict(**kwargs: Any) -> dict[str, Any]:
