@@ -339,6 +339,14 @@ ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hook
   }
 
   assess_saturation(model, results, totals, out.saturation);
+  for (const auto& r : results)
+    if (r.deadlocked) {
+      out.deadlock.detected = true;
+      out.deadlock.time = r.deadlock_time;
+      out.deadlock.pools = r.deadlock_pools;
+      out.deadlock.reason = r.deadlock_reason;
+      break;
+    }
   out.run.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;

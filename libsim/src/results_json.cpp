@@ -100,6 +100,10 @@ json to_json(const ExperimentResult& r) {
                        {"growth_rate", num(r.saturation.growth_rate)},
                        {"predicted_station", r.saturation.predicted_station},
                        {"predicted_utilization", num(r.saturation.predicted_utilization)}};
+  out["deadlock"] = {{"detected", r.deadlock.detected},
+                     {"time", num(r.deadlock.time)},
+                     {"pools", r.deadlock.pools},
+                     {"reason", r.deadlock.reason}};
   return out;
 }
 

@@ -479,6 +479,74 @@ class Simulator::Impl {
                                 " waiting at " + where;
   }
 
+  // A pool is stuck when its head waiter can never be granted: the missing
+  // tokens are held only by requests that are themselves waiting at stuck
+  // pools. Start from every pool whose head cannot be granted now and drop
+  // pools that some running request could still free, until nothing changes.
+  // Whatever remains is a cycle of waits: a deadlock.
+  bool detect_deadlock() {
+    const std::size_t np = pools_.size();
+    std::vector<bool> stuck(np, false);
+    bool any = false;
+    for (std::size_t p = 0; p < np; ++p) {
+      const PoolState& ps = pools_[p];
+      if (ps.waiting.empty()) continue;
+      const CompiledStep& want = m_.steps[customers_[ps.waiting.front()].step];
+      stuck[p] = ps.capacity - ps.held < want.tokens;
+      any = any || stuck[p];
+    }
+    if (!any) return false;
+    for (bool changed = true; changed;) {
+      changed = false;
+      std::vector<std::uint64_t> held_by_stuck(np, 0);
+      for (std::size_t p = 0; p < np; ++p) {
+        if (!stuck[p]) continue;
+        const PoolState& ps = pools_[p];
+        for (std::size_t i = 0; i < ps.waiting.size(); ++i)
+          for (const auto& [pool, tokens] : m_.steps[customers_[ps.waiting.at(i)].step].held)
+            held_by_stuck[pool] += tokens;
+      }
+      for (std::size_t p = 0; p < np; ++p) {
+        if (!stuck[p]) continue;
+        const PoolState& ps = pools_[p];
+        const CompiledStep& want = m_.steps[customers_[ps.waiting.front()].step];
+        std::uint64_t could_free = ps.capacity - held_by_stuck[p];
+        if (could_free >= want.tokens) {
+          stuck[p] = false;
+          changed = true;
+        }
+      }
+    }
+    std::string pools_text;
+    for (std::size_t p = 0; p < np; ++p) {
+      if (!stuck[p]) continue;
+      result_.deadlock_pools.push_back(m_.pools[p].name);
+      const PoolState& ps = pools_[p];
+      const CompiledStep& want = m_.steps[customers_[ps.waiting.front()].step];
+      pools_text += (pools_text.empty() ? "" : "; ") + std::string("pool '") + m_.pools[p].name +
+                    "' has " + std::to_string(ps.held) + "/" + std::to_string(ps.capacity) +
+                    " tokens held and " + std::to_string(ps.waiting.size()) +
+                    " waiting (first: class '" + m_.classes[want.cls].name + "' at step '" +
+                    want.id + "')";
+    }
+    if (result_.deadlock_pools.empty()) return false;
+    result_.deadlocked = true;
+    result_.deadlock_time = now_;
+    result_.deadlock_reason =
+        "every token these requests wait for is held by requests that are themselves waiting: " +
+        pools_text;
+    return true;
+  }
+
+  static bool is_bookkeeping(EventKind k) noexcept {
+    return k == EventKind::kStop || k == EventKind::kBatchEnd || k == EventKind::kWarmupEnd;
+  }
+  bool any_pool_waiting() const noexcept {
+    for (const auto& p : pools_)
+      if (!p.waiting.empty()) return true;
+    return false;
+  }
+
   void snapshot() {
     touch_all();
     result_.snapshots.push_back(cur_);
@@ -596,11 +664,20 @@ ReplicationResult Simulator::Impl::run() {
         stop_ = true;
         break;
     }
-    if ((events & 0x3FFF) == 0 && cancel && cancel->load(std::memory_order_relaxed)) {
-      result_.interrupted = true;
-      break;
+    if ((events & 0x3FFF) == 0) {
+      if (cancel && cancel->load(std::memory_order_relaxed)) {
+        result_.interrupted = true;
+        break;
+      }
+      if ((events & 0xFFFF) == 0 && !pools_.empty() && detect_deadlock()) break;
     }
+    // Nothing but bookkeeping left to happen while requests wait on pools: the
+    // model has frozen now, so look for the deadlock at this instant.
+    if (!pools_.empty() && !q_.empty() && is_bookkeeping(q_.top().kind) && any_pool_waiting() &&
+        detect_deadlock())
+      break;
   }
+  if (q_.empty() && !pools_.empty() && !result_.deadlocked) detect_deadlock();
   if (!measuring_) {  // stopped before the warm-up ended: measure what there is
     reset_statistics();
     begin_measuring();

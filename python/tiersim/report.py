@@ -16,6 +16,7 @@ __all__ = [
     "format_estimate",
     "bottleneck_sentence",
     "saturation_warning",
+    "deadlock_warning",
 ]
 
 _RULE = "!" * 72
@@ -253,6 +254,29 @@ def saturation_warning(results: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def deadlock_warning(results: Mapping[str, Any]) -> list[str]:
+    """The loud block for a run that ended in a deadlock; empty otherwise.
+
+    >>> print("\\n".join(deadlock_warning({"deadlock": {"detected": True, "time": 12.5,
+    ...     "pools": ["row_a", "row_b"], "reason": "a cycle"}})))  # doctest: +ELLIPSIS
+    !!!!...
+    !! DEADLOCK at t = 12.5 on pools 'row_a', 'row_b': a cycle
+    ...
+    """
+    d = results.get("deadlock") or {}
+    if not d.get("detected"):
+        return []
+    pools = ", ".join(repr(p) for p in d.get("pools", []))
+    return [
+        _RULE,
+        f"!! DEADLOCK at t = {format_number(d.get('time'))} on pools {pools}: {d.get('reason', '')}",
+        "!! The run stopped there; the figures below cover the time before it.",
+        "!! Typical causes: a tier calling itself while holding its own threads,",
+        "!! or two classes taking the same locks in opposite orders.",
+        _RULE,
+    ]
+
+
 def format_report(results: Mapping[str, Any]) -> str:
     """The full text report of a results dict (the document ``run_json`` returns).
 
@@ -274,7 +298,7 @@ def format_report(results: Mapping[str, Any]) -> str:
     Bottleneck: station 'cpu' at 50.0% utilization; throughput saturates near 1/s
     """
     lines = _header(results)
-    warning = saturation_warning(results)
+    warning = saturation_warning(results) + deadlock_warning(results)
     if warning:
         lines += ["", *warning]
     stations = results.get("stations") or []

@@ -165,6 +165,15 @@ class Results:
         """``saturation["saturated"]``."""
         return bool(self.saturation.get("saturated"))
 
+    @property
+    def deadlock(self) -> dict[str, Any]:
+        """Whether requests blocked each other forever on pools: ``{"detected", "time", "pools", "reason"}``.
+
+        >>> Results({}).deadlock["detected"]
+        False
+        """
+        return dict(self._data.get("deadlock") or {"detected": False, "time": None, "pools": [], "reason": ""})
+
     # -- tables -----------------------------------------------------------
 
     @cached_property

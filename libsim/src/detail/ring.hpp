@@ -12,6 +12,10 @@ class Ring {
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] std::uint32_t front() const noexcept { return buf_[head_]; }
+  /// The i-th element from the front (0 = front).
+  [[nodiscard]] std::uint32_t at(std::size_t i) const noexcept {
+    return buf_[(head_ + i) & (buf_.size() - 1)];
+  }
 
   void push(std::uint32_t x) {
     if (size_ == buf_.size()) grow();

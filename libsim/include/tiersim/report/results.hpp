@@ -90,6 +90,15 @@ struct Saturation {
   double predicted_utilization = 0;   ///< its utilization from λ x demand (>= 1: overloaded)
 };
 
+/// Requests blocked forever on pools whose tokens are all held by requests
+/// that are themselves blocked (a cycle of waits). The run ends at detection.
+struct Deadlock {
+  bool detected = false;
+  double time = 0;  ///< simulated time of detection
+  std::vector<std::string> pools;
+  std::string reason;
+};
+
 struct RunInfo {
   int replications = 0;
   double until = 0;
@@ -110,6 +119,7 @@ struct ExperimentResult {
   std::vector<ClassResult> classes;
   Bottleneck bottleneck;
   Saturation saturation;
+  Deadlock deadlock;
 };
 
 /// The results contract as JSON (the document `tiersim run --json` prints).

@@ -62,6 +62,10 @@ struct ReplicationResult {
   bool interrupted = false;
   std::string saturated_at;  ///< the station or pool with the longest queue
   std::string saturation_reason;
+  bool deadlocked = false;
+  double deadlock_time = 0;
+  std::vector<std::string> deadlock_pools;  ///< pools no request can ever be granted again
+  std::string deadlock_reason;
   /// Block means of end-to-end response in completion order (MSER-5 pilot only).
   std::vector<double> warmup_series;
   std::vector<double> warmup_series_time;  ///< completion time ending each block

@@ -1,0 +1,71 @@
+// Deadlocks among pools are detected at run time, named, and end the run cleanly.
+#include "validation_support.hpp"
+
+namespace tiersim::testing {
+namespace {
+
+json closed(const std::string& name, int population, const json& steps) {
+  return {{"name", name},  {"type", "closed"},         {"population", population},
+          {"think", exponential(0.5)}, {"steps", steps}};
+}
+
+TEST(DeadlockTest, ATierThatCallsItselfWithAllThreadsHeldIsReported) {
+  // Each request holds a thread of `tier` and asks for a second one for its
+  // nested call: with every thread held by a request waiting for another, no
+  // one can proceed.
+  json m = {{"run", {{"until", 100000}, {"seed", 1}}},
+            {"stations", {{{"name", "cpu"}}}},
+            {"pools", {{{"name", "tier"}, {"capacity", 3}}}},
+            {"classes",
+             {closed("calls", 10,
+                     {{{"acquire", "tier"}},
+                      {{"id", "work"}, {"visit", "cpu"}, {"service", exponential(0.1)}},
+                      {{"id", "nested call"}, {"acquire", "tier"}},
+                      {{"id", "inner"}, {"visit", "cpu"}, {"service", exponential(0.1)}},
+                      {{"release", "tier"}, {"tokens", 2}}})}}};
+  auto r = run(m);
+  ASSERT_TRUE(r.deadlock.detected);
+  EXPECT_EQ(r.deadlock.pools, std::vector<std::string>{"tier"});
+  EXPECT_NE(r.deadlock.reason.find("nested call"), std::string::npos) << r.deadlock.reason;
+  EXPECT_LT(r.deadlock.time, 100000.0);  // ended at detection, not at `until`
+}
+
+TEST(DeadlockTest, LockOrderInversionIsReportedWithBothLocks) {
+  auto locked = [](const std::string& first, const std::string& second) {
+    return json{{{"acquire", first}},
+                {{"id", "hold " + first}, {"visit", "cpu"}, {"service", exponential(0.2)}},
+                {{"acquire", second}},
+                {{"id", "hold both"}, {"visit", "cpu"}, {"service", exponential(0.05)}},
+                {{"release", second}},
+                {{"release", first}}};
+  };
+  json m = {{"run", {{"until", 100000}, {"seed", 2}}},
+            {"stations", {{{"name", "cpu"}, {"discipline", "delay"}}}},
+            {"pools", {{{"name", "row_a"}, {"capacity", 1}}, {{"name", "row_b"}, {"capacity", 1}}}},
+            {"classes", {closed("a_then_b", 2, locked("row_a", "row_b")),
+                         closed("b_then_a", 2, locked("row_b", "row_a"))}}};
+  auto r = run(m);
+  ASSERT_TRUE(r.deadlock.detected);
+  EXPECT_EQ(r.deadlock.pools, (std::vector<std::string>{"row_a", "row_b"}));
+}
+
+TEST(DeadlockTest, BusyPoolsThatStillMoveAreNotADeadlock) {
+  // The 3-tier shape: every pool has a queue, but the holders are working.
+  json m = {{"run", {{"until", 3000}, {"seed", 3}}},
+            {"stations", {{{"name", "cpu"}, {"discipline", "ps"}, {"servers", 2}}, {{"name", "disk"}}}},
+            {"pools", {{{"name", "threads"}, {"capacity", 4}}, {{"name", "conns"}, {"capacity", 2}}}},
+            {"classes",
+             {closed("users", 60,
+                     {{{"acquire", "threads"}},
+                      {{"visit", "cpu"}, {"service", exponential(0.01)}},
+                      {{"acquire", "conns"}},
+                      {{"visit", "disk"}, {"service", exponential(0.02)}},
+                      {{"release", "conns"}},
+                      {{"release", "threads"}}})}}};
+  auto r = run(m);
+  EXPECT_FALSE(r.deadlock.detected) << r.deadlock.reason;
+  EXPECT_GT(r.pools[0].mean_queue_length.mean, 1.0);  // the pools really were contended
+}
+
+}  // namespace
+}  // namespace tiersim::testing
