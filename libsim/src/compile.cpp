@@ -286,6 +286,17 @@ CompiledModel compile(const ModelSpec& spec) {
        << "): nothing would be measured";
     throw ModelError("run.warmup", os.str());
   }
+  if (spec.run.window > 0) {
+    if (!(spec.run.until > 0))
+      throw ModelError("run.window", "time-series windows need run.until (a run that ends on time)");
+    double windows = (spec.run.until - spec.run.warmup) / spec.run.window;
+    if (windows > 10000) {
+      std::ostringstream os;
+      os << spec.run.window << " would cut the run into " << windows
+         << " windows; at most 10000 (use a longer window)";
+      throw ModelError("run.window", os.str());
+    }
+  }
   auto stations = index_names(spec.stations, "stations");
   auto pools = index_names(spec.pools, "pools");
   index_names(spec.classes, "classes");

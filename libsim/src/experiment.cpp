@@ -134,6 +134,76 @@ void assess_saturation(const CompiledModel& model, const std::vector<Replication
   sat.saturated = true;
 }
 
+// Per-window metrics, averaged over the replications that reached each window.
+void summarise_windows(const CompiledModel& model, const std::vector<ReplicationResult>& results,
+                       Windows& out) {
+  if (!(model.spec.run.window > 0)) return;
+  std::size_t n = 0;
+  for (const auto& r : results) n = std::max(n, r.windows.size());
+  if (n == 0) return;
+  out.length = model.spec.run.window;
+  // series[metric index][window] collects one value per replication.
+  struct Acc {
+    WindowSeries s;
+    std::vector<std::vector<double>> per_window;
+  };
+  std::vector<Acc> acc;
+  auto series = [&](const char* kind, const std::string& name, const char* metric) -> Acc& {
+    acc.push_back({{kind, name, metric, {}}, std::vector<std::vector<double>>(n)});
+    return acc.back();
+  };
+  for (const auto& st : model.stations)
+    for (const char* m : {"utilization", "throughput", "mean_in_system", "mean_queue_length",
+                          "mean_response"})
+      series("station", st.name, m);
+  for (const auto& p : model.pools)
+    for (const char* m : {"utilization", "mean_queue_length", "mean_wait"}) series("pool", p.name, m);
+  for (const auto& c : model.classes)
+    for (const char* m : {"arrival_rate", "throughput", "mean_response", "loss_rate"})
+      series("class", c.name, m);
+
+  out.start.assign(n, kNaN);
+  out.end.assign(n, kNaN);
+  for (const auto& r : results) {
+    if (r.snapshots.empty()) continue;
+    const Counters* prev = &r.snapshots.front();
+    for (std::size_t w = 0; w < r.windows.size(); ++w) {
+      Counters d = r.windows[w].minus(*prev);
+      out.start[w] = prev->time;
+      out.end[w] = r.windows[w].time;
+      prev = &r.windows[w];
+      std::size_t i = 0;
+      for (std::size_t k = 0; k < model.stations.size(); ++k) {
+        const auto& c = d.stations[k];
+        double servers = model.stations[k].servers > 0 ? model.stations[k].servers : 1.0;
+        acc[i++].per_window[w].push_back(ratio(c.area_busy, servers * d.time));
+        acc[i++].per_window[w].push_back(ratio(c.completions, d.time));
+        acc[i++].per_window[w].push_back(ratio(c.area_in_system, d.time));
+        acc[i++].per_window[w].push_back(ratio(c.area_in_system - c.area_busy, d.time));
+        acc[i++].per_window[w].push_back(ratio(c.sum_response, c.completions));
+      }
+      for (std::size_t p = 0; p < model.pools.size(); ++p) {
+        const auto& c = d.pools[p];
+        acc[i++].per_window[w].push_back(ratio(c.area_held, model.pools[p].capacity * d.time));
+        acc[i++].per_window[w].push_back(ratio(c.area_waiting, d.time));
+        acc[i++].per_window[w].push_back(ratio(c.sum_wait, c.acquisitions));
+      }
+      for (std::size_t c = 0; c < model.classes.size(); ++c) {
+        const auto& x = d.classes[c];
+        acc[i++].per_window[w].push_back(ratio(x.arrivals, d.time));
+        acc[i++].per_window[w].push_back(ratio(x.completions, d.time));
+        acc[i++].per_window[w].push_back(ratio(x.sum_response, x.completions));
+        acc[i++].per_window[w].push_back(ratio(x.losses, d.time));
+      }
+    }
+  }
+  for (auto& a : acc) {
+    a.s.values.reserve(n);
+    for (const auto& obs : a.per_window) a.s.values.push_back(estimate(obs).mean);
+    out.series.push_back(std::move(a.s));
+  }
+}
+
 }  // namespace
 
 ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hooks) {
@@ -347,6 +417,13 @@ ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hook
       out.deadlock.reason = r.deadlock_reason;
       break;
     }
+  summarise_windows(model, results, out.windows);
+  if (run.samples > 0) {
+    out.samples.resize(model.classes.size());
+    for (const auto& r : results)
+      for (std::size_t c = 0; c < r.samples.size(); ++c)
+        out.samples[c].insert(out.samples[c].end(), r.samples[c].begin(), r.samples[c].end());
+  }
   out.run.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;

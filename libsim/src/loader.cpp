@@ -268,7 +268,7 @@ Distribution distribution_from_json(const json& v, const std::string& path) {
 void apply_run_overrides(RunSpec& run, const json& v, const std::string& path) {
   ObjectReader r(v, path,
                  {"until", "max_completions", "warmup", "replications", "seed", "threads",
-                  "max_in_system", "batches"});
+                  "max_in_system", "batches", "window", "samples"});
   run.until = r.number_or("until", run.until, 0);
   run.max_completions = static_cast<std::uint64_t>(
       r.integer_or("max_completions", static_cast<std::int64_t>(run.max_completions), 0,
@@ -290,6 +290,9 @@ void apply_run_overrides(RunSpec& run, const json& v, const std::string& path) {
   run.max_in_system = static_cast<std::uint64_t>(r.integer_or(
       "max_in_system", static_cast<std::int64_t>(run.max_in_system), 1, std::int64_t{1} << 32));
   run.batches = static_cast<int>(r.integer_or("batches", run.batches, 2, 1000));
+  run.window = r.number_or("window", run.window, 0);
+  run.samples = static_cast<std::uint64_t>(
+      r.integer_or("samples", static_cast<std::int64_t>(run.samples), 0, 10000000));
 }
 
 ModelSpec model_from_json(const json& doc) {

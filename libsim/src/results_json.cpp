@@ -100,6 +100,30 @@ json to_json(const ExperimentResult& r) {
                        {"growth_rate", num(r.saturation.growth_rate)},
                        {"predicted_station", r.saturation.predicted_station},
                        {"predicted_utilization", num(r.saturation.predicted_utilization)}};
+  if (r.windows.length > 0) {
+    json series = json::array();
+    for (const auto& s : r.windows.series) {
+      json values = json::array();
+      for (double v : s.values) values.push_back(num(v));
+      series.push_back(
+          {{"kind", s.kind}, {"name", s.name}, {"metric", s.metric}, {"values", values}});
+    }
+    json starts = json::array(), ends = json::array();
+    for (double v : r.windows.start) starts.push_back(num(v));
+    for (double v : r.windows.end) ends.push_back(num(v));
+    out["windows"] = {{"length", r.windows.length}, {"start", starts}, {"end", ends},
+                      {"series", series}};
+  } else {
+    out["windows"] = nullptr;
+  }
+  if (!r.samples.empty()) {
+    json samples = json::object();
+    for (std::size_t c = 0; c < r.samples.size() && c < r.classes.size(); ++c)
+      samples[r.classes[c].name] = r.samples[c];
+    out["samples"] = samples;
+  } else {
+    out["samples"] = nullptr;
+  }
   out["deadlock"] = {{"detected", r.deadlock.detected},
                      {"time", num(r.deadlock.time)},
                      {"pools", r.deadlock.pools},

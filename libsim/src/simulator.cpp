@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/random/uniform_01.hpp>
+#include <boost/random/uniform_int_distribution.hpp>
 #include <cmath>
 #include <stdexcept>
 
@@ -127,6 +128,13 @@ class Simulator::Impl {
     cur_.classes.resize(m.classes.size());
     cur_.steps.resize(m.steps.size());
     result_.response.resize(m.classes.size());
+    if (run_.samples > 0) {
+      result_.samples.resize(m.classes.size());
+      seen_.assign(m.classes.size(), 0);
+      // Sampling draws on its own stream so that asking for samples never
+      // changes the simulated trajectory.
+      sample_stream_ = make_stream(run_.seed, o.replication, m.streams);
+    }
     customers_.reserve(1024);
   }
 
@@ -410,6 +418,7 @@ class Simulator::Impl {
     cc.completions += 1;
     cc.sum_response += response;
     result_.response[cls].add(response);
+    if (run_.samples > 0 && measuring_) keep_sample(cls, response);
     if (opt_.record_warmup_series) record_warmup(response);
     end_cycle(cu);
     if (measuring_ && run_.max_completions > 0) {
@@ -421,6 +430,19 @@ class Simulator::Impl {
       }
       if (measured_completions_ >= run_.max_completions) stop_ = true;
     }
+  }
+
+  // Reservoir sampling (Algorithm R): after n completions each has been kept
+  // with probability samples / n, in constant memory.
+  void keep_sample(std::uint32_t cls, double response) {
+    auto& kept = result_.samples[cls];
+    std::uint64_t n = ++seen_[cls];
+    if (kept.size() < run_.samples) {
+      kept.push_back(response);
+      return;
+    }
+    std::uint64_t j = boost::random::uniform_int_distribution<std::uint64_t>(0, n - 1)(sample_stream_);
+    if (j < run_.samples) kept[j] = response;
   }
 
   void record_warmup(double response) {
@@ -539,12 +561,32 @@ class Simulator::Impl {
   }
 
   static bool is_bookkeeping(EventKind k) noexcept {
-    return k == EventKind::kStop || k == EventKind::kBatchEnd || k == EventKind::kWarmupEnd;
+    return k == EventKind::kStop || k == EventKind::kBatchEnd || k == EventKind::kWarmupEnd ||
+           k == EventKind::kWindowEnd;
   }
   bool any_pool_waiting() const noexcept {
     for (const auto& p : pools_)
       if (!p.waiting.empty()) return true;
     return false;
+  }
+
+  // Windows are chained, one pending at a time, so a long time series costs
+  // the event set one entry rather than thousands.
+  void schedule_window(double start) {
+    ++windows_started_;
+    window_end_ = std::min(start_of_windows_ + static_cast<double>(windows_started_) * run_.window,
+                           run_.until);
+    if (windows_started_ == 1) {
+      start_of_windows_ = start;
+      window_end_ = std::min(start + run_.window, run_.until);
+    }
+    q_.push(window_end_, EventPriority::kLate, EventKind::kWindowEnd);
+  }
+  void end_window() {
+    if (!result_.windows.empty() && result_.windows.back().time >= now_) return;
+    touch_all();
+    result_.windows.push_back(cur_);
+    if (window_end_ < run_.until) schedule_window(now_);
   }
 
   void snapshot() {
@@ -559,6 +601,8 @@ class Simulator::Impl {
     for (auto& x : cur_.classes) x = {};
     for (auto& x : cur_.steps) x = {};
     for (auto& h : result_.response) h.reset();
+    for (auto& kept : result_.samples) kept.clear();
+    std::fill(seen_.begin(), seen_.end(), 0);
     cur_.time = now_;
   }
 
@@ -585,6 +629,10 @@ class Simulator::Impl {
   // Batch means by completion count (runs that end on max_completions).
   bool count_batches_ = false;
   std::uint64_t measured_completions_ = 0, next_batch_at_ = 0, batch_size_ = 0;
+  double start_of_windows_ = 0, window_end_ = 0;
+  std::uint64_t windows_started_ = 0;
+  std::vector<std::uint64_t> seen_;  // completions offered to each class's reservoir
+  RandomEngine sample_stream_;
   // MSER-5 pilot series.
   double block_sum_ = 0;
   std::size_t block_count_ = 0, block_size_ = 5;
@@ -616,6 +664,7 @@ ReplicationResult Simulator::Impl::run() {
     for (int b = 1; b < batches; ++b)
       q_.push(warmup + (run_.until - warmup) * b / batches, EventPriority::kLate,
               EventKind::kBatchEnd);
+    if (run_.window > 0) schedule_window(warmup);
   } else if (batches > 1) {
     count_batches_ = true;
     batch_size_ = std::max<std::uint64_t>(1, run_.max_completions / batches);
@@ -660,7 +709,13 @@ ReplicationResult Simulator::Impl::run() {
       case EventKind::kBatchEnd:
         snapshot();
         break;
+      case EventKind::kWindowEnd:
+        end_window();
+        break;
       case EventKind::kStop:
+        // The last window ends with the run; its event, scheduled later at the
+        // same instant, would otherwise never fire.
+        if (run_.window > 0 && window_end_ <= now_) end_window();
         stop_ = true;
         break;
     }

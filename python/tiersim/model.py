@@ -31,7 +31,8 @@ NextLike = Union[str, Sequence[Union[tuple[str, float], Mapping[str, Any]]], Non
 ProgressLike = Union[bool, Callable[[int, int], None]]
 """``True`` for a progress bar, ``False`` for none, or a ``callback(done, total)``."""
 
-_RUN_KEYS = ("until", "max_completions", "warmup", "replications", "seed", "threads", "max_in_system", "batches")
+_RUN_KEYS = ("until", "max_completions", "warmup", "replications", "seed", "threads", "max_in_system", "batches",
+             "window", "samples")
 
 
 def _next_data(next: NextLike) -> Any:
@@ -252,14 +253,16 @@ class Model:
     def set_run(self, until: float | None = None, warmup: float | str | None = None,
                 replications: int | None = None, seed: int | None = None, threads: int | None = None,
                 max_completions: int | None = None, max_in_system: int | None = None,
-                batches: int | None = None) -> Model:
+                batches: int | None = None, window: float | None = None,
+                samples: int | None = None) -> Model:
         """Sets keys of the model's ``run`` section (those given) and returns the model.
 
         >>> Model().set_run(until=1000, replications=5).to_dict()["run"]
         {'until': 1000, 'replications': 5}
         """
         given = _run_dict(until=until, warmup=warmup, replications=replications, seed=seed, threads=threads,
-                          max_completions=max_completions, max_in_system=max_in_system, batches=batches)
+                          max_completions=max_completions, max_in_system=max_in_system, batches=batches,
+                          window=window, samples=samples)
         run = self._data.setdefault("run", {})
         if not isinstance(run, dict):
             raise ModelError(f"expected a mapping, got {type(run).__name__}", path="run")
@@ -458,11 +461,14 @@ class Model:
     def run(self, until: float | None = None, warmup: float | str | None = None,
             replications: int | None = None, seed: int | None = None, threads: int | None = None,
             max_completions: int | None = None, max_in_system: int | None = None,
-            batches: int | None = None, progress: ProgressLike = True) -> Results:
+            batches: int | None = None, window: float | None = None, samples: int | None = None,
+            progress: ProgressLike = True) -> Results:
         """Simulates the model and returns its :class:`~tiersim.results.Results`.
 
         Arguments given override the model's ``run`` section for this run
-        only. ``warmup`` may be ``"mser5"``. ``progress=True`` shows a tqdm bar
+        only. ``warmup`` may be ``"mser5"``. ``window`` adds per-window time
+        series (:attr:`Results.windows`); ``samples`` keeps that many response
+        times per class and replication (:attr:`Results.samples`). ``progress=True`` shows a tqdm bar
         when there is more than one replication and stderr is a terminal (or
         in a notebook); a callable receives ``(done, total)`` replications
         instead.
@@ -477,7 +483,8 @@ class Model:
         from .results import Results
 
         overrides = _run_dict(until=until, warmup=warmup, replications=replications, seed=seed, threads=threads,
-                              max_completions=max_completions, max_in_system=max_in_system, batches=batches)
+                              max_completions=max_completions, max_in_system=max_in_system, batches=batches,
+                              window=window, samples=samples)
         text = self._json_for_core()
         total = overrides.get("replications", self.run_settings.get("replications", 1))
         callback, close = _progress_callback(progress, total, self.name)

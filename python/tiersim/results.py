@@ -16,6 +16,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import report
@@ -40,6 +41,7 @@ CLASS_COLUMNS: list[str] = (["name", "type", "throughput", "throughput_lo", "thr
                             + [f"response_{p}" for p in _RESPONSE] + ["response_mean_lo", "response_mean_hi"])
 """Columns of :attr:`Results.classes`."""
 STEP_COLUMNS: list[str] = ["class", "id", "kind", "target", "visits", "wait", "service", "residence"]
+WINDOW_COLUMNS: list[str] = ["window_start", "window_end", "kind", "name", "metric", "value"]
 """Columns of :attr:`Results.steps`; ``residence`` is ``wait + service`` per request."""
 
 _HTML_STATION = ["name", "discipline", "servers", *_STATION_METRICS]
@@ -236,6 +238,41 @@ class Results:
             row["response_mean_lo"], row["response_mean_hi"] = _ci(resp.get("ci95"))
             rows.append(row)
         return _frame(rows, CLASS_COLUMNS, text=["name", "type"])
+
+    @cached_property
+    def windows(self) -> pd.DataFrame:
+        """Per-window time series in long form: one row per window, entity and metric.
+
+        Columns ``window_start, window_end, kind ('station'|'pool'|'class'), name,
+        metric, value``. Empty (with those columns) unless the run had ``window=``.
+
+        >>> w = Results({"windows": {"length": 10, "start": [0, 10], "end": [10, 20],
+        ...     "series": [{"kind": "station", "name": "cpu", "metric": "utilization",
+        ...                 "values": [0.5, 0.7]}]}}).windows
+        >>> w[["window_start", "name", "metric", "value"]].values.tolist()
+        [[0.0, 'cpu', 'utilization', 0.5], [10.0, 'cpu', 'utilization', 0.7]]
+        """
+        data = self._data.get("windows") or {}
+        rows = []
+        starts, ends = data.get("start", []), data.get("end", [])
+        for s in data.get("series", []):
+            for i, v in enumerate(s.get("values", [])):
+                rows.append({"window_start": starts[i], "window_end": ends[i], "kind": s["kind"],
+                             "name": s["name"], "metric": s["metric"], "value": v})
+        return _frame(rows, WINDOW_COLUMNS, text=["kind", "name", "metric"])
+
+    @property
+    def samples(self) -> dict[str, np.ndarray] | None:
+        """Response-time samples per class (``run(samples=N)``), or ``None`` when not asked for.
+
+        >>> Results({"samples": {"web": [0.1, 0.3]}}).samples["web"].tolist()
+        [0.1, 0.3]
+        """
+        data = self._data.get("samples")
+        if not data:
+            return None
+        return {name: np.asarray([np.nan if v is None else v for v in values], dtype=float)
+                for name, values in data.items()}
 
     @cached_property
     def steps(self) -> pd.DataFrame:

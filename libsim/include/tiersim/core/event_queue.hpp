@@ -17,6 +17,7 @@ enum class EventKind : std::uint8_t {
   kResume,        ///< a customer granted a pool token continues (b = customer)
   kWarmupEnd,     ///< statistics are reset
   kBatchEnd,      ///< statistics are snapshotted (batch means)
+  kWindowEnd,     ///< statistics are snapshotted (time series)
   kStop,          ///< the run ends
 };
 

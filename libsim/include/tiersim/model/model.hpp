@@ -83,6 +83,8 @@ struct RunSpec {
   int threads = 0;                ///< 0: all hardware threads
   std::uint64_t max_in_system = 100000;  ///< more open requests present: stop as saturated
   int batches = 20;               ///< batch means when there is one replication
+  double window = 0;              ///< time-series window length after warm-up (0: none)
+  std::uint64_t samples = 0;      ///< response times kept per class and replication (reservoir)
 };
 
 struct ModelSpec {

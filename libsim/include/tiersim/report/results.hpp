@@ -111,6 +111,21 @@ struct RunInfo {
   bool interrupted = false;
 };
 
+/// One metric of one station, pool or class, per time window (mean over replications).
+struct WindowSeries {
+  std::string kind;    ///< "station", "pool" or "class"
+  std::string name;
+  std::string metric;  ///< e.g. "utilization", "mean_queue_length", "throughput"
+  std::vector<double> values;
+};
+
+/// Time series: the measured period cut into windows of equal length.
+struct Windows {
+  double length = 0;
+  std::vector<double> start, end;
+  std::vector<WindowSeries> series;
+};
+
 struct ExperimentResult {
   std::string model;
   RunInfo run;
@@ -120,6 +135,9 @@ struct ExperimentResult {
   Bottleneck bottleneck;
   Saturation saturation;
   Deadlock deadlock;
+  Windows windows;  ///< empty unless run.window > 0
+  /// Per class, a uniform sample of response times (run.samples per replication).
+  std::vector<std::vector<double>> samples;
 };
 
 /// The results contract as JSON (the document `tiersim run --json` prints).

@@ -57,6 +57,8 @@ struct Counters {
 struct ReplicationResult {
   std::vector<Counters> snapshots;  ///< at warm-up end, each batch end, and run end
   std::vector<ResponseHistogram> response;  ///< per class, after warm-up
+  std::vector<Counters> windows;  ///< at the end of each time-series window
+  std::vector<std::vector<double>> samples;  ///< per class: a uniform sample of response times
   std::uint64_t events = 0;
   bool saturated = false;
   bool interrupted = false;
