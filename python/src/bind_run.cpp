@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "bindings.hpp"
+#include "tiersim/analytic/operational.hpp"
 #include "tiersim/model/compiled_model.hpp"
 #include "tiersim/model/loader.hpp"
 #include "tiersim/sim/experiment.hpp"
@@ -138,6 +139,11 @@ void check(const std::string& model_json, const std::string& overrides_json) {
   compile_json(model_json, overrides_json);
 }
 
+std::string analyze(const std::string& model_json, const std::string& overrides_json) {
+  CompiledModel model = compile_json(model_json, overrides_json);
+  return analytic::to_json(analytic::analyze(model)).dump();
+}
+
 }  // namespace
 
 void bind_run(py::module_& m) {
@@ -148,6 +154,9 @@ void bind_run(py::module_& m) {
         py::arg("progress") = nullptr,
         "Run a model given as JSON text; returns the results as JSON text. Ctrl-C stops\n"
         "the run and returns what was measured, with run.interrupted set.");
+  m.def("analyze_json", &analyze, py::arg("model_json"), py::arg("overrides_json") = "{}",
+        "Operational analysis of a model (demands, bounds, MVA, caveats) as JSON text;\n"
+        "no simulation. Raises ModelError naming the field.");
   m.def("check_json", &check, py::arg("model_json"), py::arg("overrides_json") = "{}",
         "Validate a model given as JSON text; raises ModelError naming the field.");
 }
