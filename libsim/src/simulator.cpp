@@ -50,6 +50,10 @@ struct StationState {
   double vtime = 0, vlast = 0;
   std::vector<PsJob> jobs;  // min-heap on finish
   std::uint32_t generation = 0;
+  // The completion event now pending: for which job, at which per-job rate.
+  bool pending = false;
+  std::uint64_t pending_seq = 0;
+  double pending_rate = 0;
   std::uint64_t seq = 0;
 };
 
@@ -282,9 +286,20 @@ class Simulator::Impl {
   }
   void ps_schedule(std::uint32_t t) {
     StationState& st = stations_[t];
-    ++st.generation;  // any earlier completion event is now stale
-    if (st.jobs.empty()) return;
+    if (st.jobs.empty()) {
+      ++st.generation;  // any pending completion is now stale
+      st.pending = false;
+      return;
+    }
     double rate = std::min(1.0, double(st.servers) / st.n);
+    // Below c jobs every job runs at full speed: an arrival that finishes later
+    // than the earliest job leaves the pending completion exactly right, so
+    // keep it instead of scheduling a duplicate (most PS events otherwise).
+    if (st.pending && st.pending_seq == st.jobs.front().seq && st.pending_rate == rate) return;
+    ++st.generation;
+    st.pending = true;
+    st.pending_seq = st.jobs.front().seq;
+    st.pending_rate = rate;
     double dt = std::max(0.0, (st.jobs.front().finish - st.vtime) / rate);
     q_.push(now_ + dt, EventPriority::kNormal, EventKind::kPsCompletion, t, st.generation);
   }
@@ -329,6 +344,7 @@ class Simulator::Impl {
   bool on_ps_completion(std::uint32_t t, std::uint32_t generation) {
     StationState& st = stations_[t];
     if (generation != st.generation) return false;
+    st.pending = false;
     touch(t);
     ps_advance(st);
     std::pop_heap(st.jobs.begin(), st.jobs.end(), std::greater<>());
@@ -380,7 +396,7 @@ class Simulator::Impl {
       auto& sc = cur_.steps[customers_[head].step];
       sc.count += 1;
       sc.sum_wait += wait;
-      q_.push(now_, EventPriority::kUrgent, EventKind::kResume, 0, head);
+      granted_.push(head);
     }
   }
 
@@ -615,6 +631,7 @@ class Simulator::Impl {
   ReplicationOptions opt_;
   const RunSpec& run_;
   EventQueue q_{4096};
+  detail::Ring granted_;  // requests granted pool tokens, resuming now
   std::vector<RandomEngine> streams_;
   std::vector<StationState> stations_;
   std::vector<PoolState> pools_;
@@ -656,7 +673,7 @@ ReplicationResult Simulator::Impl::run() {
     }
   }
   if (warmup > 0)
-    q_.push(warmup, EventPriority::kUrgent, EventKind::kWarmupEnd);
+    q_.push(warmup, EventPriority::kLate, EventKind::kWarmupEnd);
   else
     begin_measuring();
   if (run_.until > 0) {
@@ -673,8 +690,18 @@ ReplicationResult Simulator::Impl::run() {
 
   const std::atomic<bool>* cancel = opt_.cancel;
   std::uint64_t events = 0;
-  while (!q_.empty() && !stop_) {
-    Event e = q_.pop();
+  while (!stop_) {
+    // Requests granted pool tokens resume at this instant before anything
+    // else: in the total order they are urgent events at the current time,
+    // kept in a FIFO instead of the heap because nothing can precede them.
+    Event e;
+    if (!granted_.empty()) {
+      e = Event{now_, 0, EventKind::kResume, 0, granted_.pop()};
+    } else if (!q_.empty()) {
+      e = q_.pop();
+    } else {
+      break;
+    }
     now_ = e.time;
     ++events;
     switch (e.kind) {
