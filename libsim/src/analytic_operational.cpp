@@ -27,10 +27,11 @@ ClassAnalysis analyse_class(const CompiledModel& m, std::uint32_t c) {
   const CompiledClass& cc = m.classes[c];
   ClassAnalysis a;
   a.name = cc.name;
-  a.closed = cc.closed;
-  if (cc.closed) {
+  // A batch is analysed as a closed population without think time.
+  a.closed = !cc.open();
+  if (a.closed) {
     a.population = static_cast<int>(cc.population);
-    a.think = cc.think.mean();
+    a.think = cc.batch ? 0.0 : cc.think.mean();
   } else {
     a.arrival_rate = 1.0 / cc.interarrival.mean();
   }
@@ -91,7 +92,7 @@ void add_caveats(const CompiledModel& m, OperationalAnalysis& out) {
         "bounds ignore time spent waiting for tokens, so a model whose pools fill up runs "
         "slower than they predict (it is a layered queueing model)");
   bool open = false, closed = false;
-  for (const auto& c : m.classes) (c.closed ? closed : open) = true;
+  for (const auto& c : m.classes) (c.open() ? open : closed) = true;
   if (open && closed)
     cv.push_back("open and closed classes are mixed; MVA is not applied, bounds are per class");
   for (std::size_t k = 0; k < m.stations.size(); ++k) {
@@ -120,7 +121,7 @@ void add_caveats(const CompiledModel& m, OperationalAnalysis& out) {
                    "needs one exponential rate per FCFS station");
   }
   for (const auto& c : m.classes)
-    if (!c.closed && std::abs(c.interarrival.scv() - 1.0) > 1e-9)
+    if (c.open() && std::abs(c.interarrival.scv() - 1.0) > 1e-9)
       cv.push_back("class '" + c.name + "' does not arrive as a Poisson process (SCV " +
                    fmt(c.interarrival.scv()) + ")");
 }

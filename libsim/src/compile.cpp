@@ -87,6 +87,17 @@ void check_holdings(const ModelSpec& spec, std::size_t ci, std::uint32_t first,
     work.pop_back();
     CompiledStep& st = out.steps[first + s];
     Holding after = st.held;
+    if (st.kind == StepKind::kJoin) {
+      // Branches arrive holding nothing (checked below); the parent resumes
+      // with what it held at the fork.
+      if (!st.held.empty())
+        throw ModelError(step_path(ci, s), "a parallel branch reaches join '" + st.id +
+                                               "' still holding " +
+                                               describe_holding(st.held, spec) +
+                                               "; release it inside the branch");
+      if (!seen[st.fork - first]) continue;  // the fork's holding is not known yet
+      after = out.steps[st.fork].held;
+    }
     if (st.kind == StepKind::kAcquire || st.kind == StepKind::kRelease) {
       auto it = std::find_if(after.begin(), after.end(),
                              [&](const auto& h) { return h.first == st.target; });
@@ -99,7 +110,11 @@ void check_holdings(const ModelSpec& spec, std::size_t ci, std::uint32_t first,
         std::uint32_t cap = out.pools[st.target].capacity;
         auto now = std::find_if(after.begin(), after.end(),
                                 [&](const auto& h) { return h.first == st.target; });
-        if (now->second > cap)
+        if (out.pools[st.target].keys > 0 && now->second > st.tokens)
+          throw ModelError(step_path(ci, s),
+                           "acquires a second key of lock table '" + out.pools[st.target].name +
+                               "' while holding one; a request holds one key of a table at a time");
+        if (out.pools[st.target].on_full != OnFull::kOvercommit && now->second > cap)
           throw ModelError(step_path(ci, s),
                            "would hold " + std::to_string(now->second) + " tokens of pool '" +
                                out.pools[st.target].name + "', more than its capacity " +
@@ -118,6 +133,9 @@ void check_holdings(const ModelSpec& spec, std::size_t ci, std::uint32_t first,
     }
     for (std::uint32_t e = st.edge_begin; e < st.edge_end; ++e) {
       std::uint32_t to = out.edges[e].to;
+      // Parallel branches start holding nothing; the parent keeps its tokens.
+      const Holding none;
+      const Holding& given = st.kind == StepKind::kFork ? none : after;
       if (to == kExit) {
         if (!after.empty())
           throw ModelError(step_path(ci, s),
@@ -128,14 +146,58 @@ void check_holdings(const ModelSpec& spec, std::size_t ci, std::uint32_t first,
       std::size_t local = to - first;
       if (!seen[local]) {
         seen[local] = true;
-        out.steps[to].held = after;
+        out.steps[to].held = given;
         work.push_back(local);
-      } else if (out.steps[to].held != after) {
+      } else if (out.steps[to].held != given) {
         throw ModelError(step_path(ci, local),
                          "step '" + cs.steps[local].id + "' is reached holding " +
                              describe_holding(out.steps[to].held, spec) + " on one path and " +
-                             describe_holding(after, spec) +
+                             describe_holding(given, spec) +
                              " on another; every path must hold the same pools");
+      }
+    }
+    // A join whose branches were walked before its fork: walk it again now.
+    if (st.kind == StepKind::kFork)
+      for (std::size_t j = 0; j < n; ++j)
+        if (out.steps[first + j].kind == StepKind::kJoin && out.steps[first + j].fork == first + s &&
+            seen[j])
+          work.push_back(j);
+  }
+}
+
+// Every path of a parallel branch must reach its join without leaving the
+// route: a branch that could exit would leave its parent waiting forever.
+void check_forks(const ClassSpec& cs, std::size_t ci, const std::map<std::string, std::uint32_t>& ids,
+                 const RouteGraph& g) {
+  const std::size_t n = cs.steps.size();
+  for (std::size_t f = 0; f < n; ++f) {
+    if (cs.steps[f].kind != StepKind::kFork) continue;
+    std::size_t join = n;
+    for (std::size_t s = 0; s < n; ++s)
+      if (cs.steps[s].kind == StepKind::kJoin && cs.steps[s].target == cs.steps[f].id) join = s;
+    if (join == n)
+      throw ModelError(step_path(ci, f), "fork '" + cs.steps[f].id +
+                                             "' has no join step (add {join: " + cs.steps[f].id +
+                                             "} where its branches meet)");
+    for (const auto& start : cs.steps[f].next) {
+      std::vector<bool> seen(n + 1, false);
+      std::vector<std::size_t> work{ids.at(start.to)};
+      seen[work.back()] = true;
+      while (!work.empty()) {
+        std::size_t v = work.back();
+        work.pop_back();
+        if (v == n)
+          throw ModelError(step_path(ci, f), "a branch of fork '" + cs.steps[f].id +
+                                                 "' starting at '" + start.to +
+                                                 "' can leave the route before its join");
+        if (v == join) continue;
+        for (auto [e, end] = boost::out_edges(v, g); e != end; ++e) {
+          std::size_t t = boost::target(*e, g);
+          if (!seen[t]) {
+            seen[t] = true;
+            work.push_back(t);
+          }
+        }
       }
     }
   }
@@ -160,6 +222,9 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
   CompiledClass cc;
   cc.name = cs.name;
   cc.closed = cs.closed;
+  cc.batch = cs.batch;
+  cc.schedule = cs.schedule;
+  cc.cycle = cs.cycle;
   cc.interarrival = cs.interarrival;
   cc.population = static_cast<std::uint32_t>(cs.population);
   cc.think = cs.think;
@@ -175,11 +240,34 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
   // step rather than at an edge that names the step by its default id.
   for (std::size_t s = 0; s < n; ++s) {
     const StepSpec& st = cs.steps[s];
-    if (st.kind == StepKind::kVisit)
-      resolve(stations, st.target, step_path(ci, s) + ".visit", "station");
-    else if (st.kind != StepKind::kDelay)
-      resolve(pools, st.target,
-              step_path(ci, s) + (st.kind == StepKind::kAcquire ? ".acquire" : ".release"), "pool");
+    const std::string path = step_path(ci, s);
+    switch (st.kind) {
+      case StepKind::kVisit:
+        resolve(stations, st.target, path + ".visit", "station");
+        break;
+      case StepKind::kAcquire:
+      case StepKind::kRelease:
+        resolve(pools, st.target, path + (st.kind == StepKind::kAcquire ? ".acquire" : ".release"),
+                "pool");
+        break;
+      case StepKind::kBranch: {
+        std::uint32_t p = resolve(pools, st.target, path + ".branch", "pool");
+        if (spec.pools[p].on_full != OnFull::kOvercommit)
+          throw ModelError(path + ".branch", "pool '" + st.target +
+                                                 "' must have on_full: overcommit (a memory "
+                                                 "whose overflow pages) to branch on it");
+        break;
+      }
+      case StepKind::kJoin: {
+        auto it = ids.find(st.target);
+        if (it == ids.end() || cs.steps[it->second].kind != StepKind::kFork)
+          throw ModelError(path + ".join", "'" + st.target + "' is not a fork step of class '" +
+                                               cs.name + "'");
+        break;
+      }
+      default:
+        break;
+    }
   }
 
   std::set<std::string> acquired;
@@ -196,6 +284,8 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
     c.target = 0;
     c.id = st.id;
     c.time = st.time;
+    c.policy = st.policy;
+    c.key = st.key;
     switch (st.kind) {
       case StepKind::kVisit: {
         c.target = resolve(stations, st.target, path + ".visit", "station");
@@ -207,17 +297,52 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
       case StepKind::kRelease: {
         const char* key = st.kind == StepKind::kAcquire ? ".acquire" : ".release";
         c.target = resolve(pools, st.target, path + key, "pool");
-        int cap = spec.pools[c.target].capacity;
-        if (st.tokens > cap)
+        const PoolSpec& pool = spec.pools[c.target];
+        if (st.tokens > pool.capacity && pool.on_full != OnFull::kOvercommit)
           throw ModelError(path + ".tokens", std::to_string(st.tokens) +
                                                  " tokens can never be granted: pool '" +
                                                  st.target + "' has capacity " +
-                                                 std::to_string(cap));
+                                                 std::to_string(pool.capacity));
         if (st.kind == StepKind::kRelease && !acquired.count(st.target))
           throw ModelError(path + ".release", "releases pool '" + st.target +
                                                   "', which this class never acquires");
+        if (st.kind == StepKind::kAcquire && pool.keys > 0 && st.key.hot_keys > pool.keys)
+          throw ModelError(path + ".key.hot_keys",
+                           std::to_string(st.key.hot_keys) + " hot keys in a table of " +
+                               std::to_string(pool.keys));
         break;
       }
+      case StepKind::kBranch:
+        c.target = resolve(pools, st.target, path + ".branch", "pool");
+        break;
+      case StepKind::kChoose:
+        c.probe_begin = static_cast<std::uint32_t>(out.probes.size());
+        for (std::size_t i = 0; i < st.by.size(); ++i) {
+          auto station = stations.find(st.by[i]);
+          auto pool = pools.find(st.by[i]);
+          if (station != stations.end()) {
+            out.probes.push_back({false, station->second});
+          } else if (pool != pools.end()) {
+            out.probes.push_back({true, pool->second});
+          } else {
+            std::vector<std::string> known;
+            for (const auto& [k, _] : stations) known.push_back(k);
+            for (const auto& [k, _] : pools) known.push_back(k);
+            std::string guess = detail::closest_match(st.by[i], known);
+            throw ModelError(path + ".by[" + std::to_string(i) + "]",
+                             "no station or pool named '" + st.by[i] + "'" +
+                                 (guess.empty() ? "" : "; did you mean '" + guess + "'?"));
+          }
+        }
+        c.probe_end = static_cast<std::uint32_t>(out.probes.size());
+        break;
+      case StepKind::kFork:
+        c.fanout = static_cast<std::uint32_t>(st.next.size());
+        break;
+      case StepKind::kJoin:
+        c.fork = first + ids.at(st.target);
+        c.fanout = static_cast<std::uint32_t>(cs.steps[ids.at(st.target)].next.size());
+        break;
       case StepKind::kDelay:
         break;
     }
@@ -226,14 +351,28 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
     // Default routing: on to the next step in order; the last one exits.
     std::vector<EdgeSpec> next = st.next;
     if (next.empty()) next.push_back({s + 1 < n ? cs.steps[s + 1].id : "exit", 1.0});
+    const bool every_edge = st.kind == StepKind::kBranch || st.kind == StepKind::kFork;
+    const char* list_key = st.kind == StepKind::kChoose   ? ".to"
+                           : st.kind == StepKind::kFork   ? ".fork"
+                           : st.kind == StepKind::kBranch ? ""
+                                                          : ".next";
     double cum = 0;
     for (std::size_t e = 0; e < next.size(); ++e) {
       // A single target reads as `next: id`; several as a list of {to, p}.
-      std::string epath = st.next.empty()       ? path
-                          : st.next.size() == 1 ? path + ".next"
-                                                : path + ".next[" + std::to_string(e) + "].to";
+      std::string epath;
+      if (st.next.empty()) {
+        epath = path;
+      } else if (st.kind == StepKind::kBranch) {
+        epath = path + (e == 0 ? ".over" : ".under");
+      } else if (st.kind == StepKind::kChoose || st.kind == StepKind::kFork) {
+        epath = path + list_key + "[" + std::to_string(e) + "]";
+      } else {
+        epath = st.next.size() == 1 ? path + ".next" : path + ".next[" + std::to_string(e) + "].to";
+      }
       std::uint32_t local;
       if (next[e].to == "exit") {
+        if (st.kind == StepKind::kFork)
+          throw ModelError(epath, "a parallel branch must start at a step, not exit");
         local = static_cast<std::uint32_t>(n);
       } else {
         auto it = ids.find(next[e].to);
@@ -247,16 +386,21 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
         }
         local = it->second;
       }
-      if (next[e].probability <= 0) continue;  // an edge never taken
+      if (next[e].probability <= 0 && !every_edge) continue;  // an edge never taken
       cum += next[e].probability;
-      boost::add_edge(s, local, RouteEdge{next[e].probability}, cc.graph);
-      out.edges.push_back(
-          {cum, local == n ? kExit : first + local});
+      double visits = st.kind == StepKind::kFork ? 1.0 : next[e].probability;
+      boost::add_edge(s, local, RouteEdge{visits}, cc.graph);
+      out.edges.push_back({cum, local == n ? kExit : first + local, visits});
     }
     out.edges.back().cumulative = 2.0;  // guard against rounding: the last edge catches all
     c.edge_end = static_cast<std::uint32_t>(out.edges.size());
     out.steps.push_back(std::move(c));
   }
+  // The parent of a fork continues after the join: an edge for reachability.
+  for (std::size_t s = 0; s < n; ++s)
+    if (cs.steps[s].kind == StepKind::kJoin)
+      boost::add_edge(ids.at(cs.steps[s].target), s, RouteEdge{0.0}, cc.graph);
+  check_forks(cs, ci, ids, cc.graph);
 
   // Every step must be reachable from the first, and exit reachable from every step.
   auto from_entry = reachable(cc.graph, 0);
@@ -307,7 +451,8 @@ CompiledModel compile(const ModelSpec& spec) {
                             s.capacity ? static_cast<std::uint32_t>(*s.capacity) : 0u});
   }
   for (const auto& p : spec.pools)
-    out.pools.push_back({p.name, static_cast<std::uint32_t>(p.capacity)});
+    out.pools.push_back({p.name, static_cast<std::uint32_t>(p.capacity), p.on_full,
+                         static_cast<std::uint32_t>(p.keys)});
 
   std::map<int, std::uint32_t> levels;
   for (const auto& c : spec.classes) levels.emplace(c.priority, 0);
@@ -323,7 +468,7 @@ CompiledModel compile(const ModelSpec& spec) {
 std::vector<double> CompiledModel::open_utilization() const {
   std::vector<double> u(stations.size(), 0.0);
   for (std::uint32_t c = 0; c < classes.size(); ++c) {
-    if (classes[c].closed) continue;
+    if (!classes[c].open()) continue;
     double lambda = 1.0 / classes[c].interarrival.mean();
     auto d = station_demands(c);
     for (std::size_t k = 0; k < u.size(); ++k) u[k] += lambda * d[k];
@@ -338,13 +483,10 @@ std::vector<double> CompiledModel::visit_ratios(std::uint32_t c) const {
   Eigen::MatrixXd a = Eigen::MatrixXd::Identity(n, n);
   for (Eigen::Index s = 0; s < n; ++s) {
     const CompiledStep& st = steps[cc.first_step + static_cast<std::uint32_t>(s)];
-    double prev = 0;
-    for (std::uint32_t e = st.edge_begin; e < st.edge_end; ++e) {
-      double cum = e + 1 == st.edge_end ? 1.0 : edges[e].cumulative;
-      double p = cum - prev;
-      prev = cum;
-      if (edges[e].to != kExit) a(edges[e].to - cc.first_step, s) -= p;
-    }
+    // A join passes its parent on once for all of its branches' arrivals.
+    double scale = st.kind == StepKind::kJoin ? 1.0 / st.fanout : 1.0;
+    for (std::uint32_t e = st.edge_begin; e < st.edge_end; ++e)
+      if (edges[e].to != kExit) a(edges[e].to - cc.first_step, s) -= scale * edges[e].probability;
   }
   Eigen::VectorXd rhs = Eigen::VectorXd::Zero(n);
   rhs(cc.entry - cc.first_step) = 1.0;

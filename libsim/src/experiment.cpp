@@ -6,6 +6,7 @@
 #include <cmath>
 #include <exception>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -48,6 +49,14 @@ const char* step_kind_name(StepKind k) {
       return "release";
     case StepKind::kDelay:
       return "delay";
+    case StepKind::kChoose:
+      return "choose";
+    case StepKind::kBranch:
+      return "branch";
+    case StepKind::kFork:
+      return "fork";
+    case StepKind::kJoin:
+      return "join";
   }
   return "?";
 }
@@ -103,7 +112,7 @@ void assess_saturation(const CompiledModel& model, const std::vector<Replication
     growth += t.open_in_system;
     time += t.time;
     for (std::size_t c = 0; c < model.classes.size(); ++c)
-      if (!model.classes[c].closed) arrivals += t.classes[c].arrivals;
+      if (model.classes[c].open()) arrivals += t.classes[c].arrivals;
     for (std::size_t k = 0; k < station_growth.size(); ++k) station_growth[k] += t.stations[k].present;
     for (std::size_t p = 0; p < pool_growth.size(); ++p) pool_growth[p] += t.pools[p].waiting;
   }
@@ -210,9 +219,14 @@ ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hook
   const auto t0 = std::chrono::steady_clock::now();
   const RunSpec& run = model.spec.run;
   // Checked here, not in compile(): a model file may leave the length to the run.
-  if (!(run.until > 0) && run.max_completions == 0)
+  bool has_batch = false;
+  for (const auto& c : model.classes) has_batch = has_batch || c.batch;
+  if (!(run.until > 0) && run.max_completions == 0 && !has_batch)
     throw ModelError("run.until",
                      "a run needs an end: set run.until (simulated time) or run.max_completions");
+  if (has_batch && run.warmup > 0)
+    throw ModelError("run.warmup", "a batch is measured from time 0 (its makespan); remove the "
+                                   "warm-up");
   const int reps = run.replications;
   const double warmup = resolve_warmup(model, hooks);
 
@@ -339,6 +353,28 @@ ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hook
     pr.mean_held = m.at(2);
     pr.throughput = m.at(3);
     pr.mean_queue_length = m.at(4);
+    pr.on_full = model.pools[p].on_full == OnFull::kReject       ? "reject"
+                 : model.pools[p].on_full == OnFull::kOvercommit ? "overcommit"
+                                                                 : "wait";
+    pr.keys = static_cast<int>(model.pools[p].keys);
+    for (const auto& t : totals) pr.rejections += t.pools[p].rejections / ntot;
+    if (model.pools[p].keys > 0) {
+      // Merge each replication's most-waited keys, then keep the top ones.
+      std::map<std::uint32_t, std::pair<double, double>> keys;
+      for (const auto& r : results)
+        for (const auto& k : r.hot_keys[p]) {
+          keys[k.key].first += k.acquisitions;
+          keys[k.key].second += k.sum_wait;
+        }
+      for (const auto& [key, v] : keys)
+        pr.hot_keys.push_back({key, v.first / ntot, ratio(v.second, v.first)});
+      std::sort(pr.hot_keys.begin(), pr.hot_keys.end(), [](const auto& a, const auto& b) {
+        double wa = a.acquisitions * (std::isfinite(a.mean_wait) ? a.mean_wait : 0);
+        double wb = b.acquisitions * (std::isfinite(b.mean_wait) ? b.mean_wait : 0);
+        return wa > wb || (wa == wb && a.key < b.key);
+      });
+      if (pr.hot_keys.size() > 5) pr.hot_keys.resize(5);
+    }
     out.pools.push_back(pr);
   }
 
@@ -352,7 +388,7 @@ ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hook
     }
     ClassResult cr;
     cr.name = cc.name;
-    cr.type = cc.closed ? "closed" : "open";
+    cr.type = cc.batch ? "batch" : cc.closed ? "closed" : "open";
     cr.throughput = m.at(0);
     cr.response.mean = m.at(1);
     double completions_all = 0;
@@ -377,9 +413,21 @@ ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hook
       StepResult sr;
       sr.id = st.id;
       sr.kind = step_kind_name(st.kind);
-      sr.target = st.kind == StepKind::kVisit     ? model.stations[st.target].name
-                  : st.kind == StepKind::kDelay   ? ""
-                                                  : model.pools[st.target].name;
+      switch (st.kind) {
+        case StepKind::kVisit:
+          sr.target = model.stations[st.target].name;
+          break;
+        case StepKind::kAcquire:
+        case StepKind::kRelease:
+        case StepKind::kBranch:
+          sr.target = model.pools[st.target].name;
+          break;
+        case StepKind::kJoin:
+          sr.target = model.steps[st.fork].id;
+          break;
+        default:
+          sr.target = "";
+      }
       double count = 0, wait = 0, service = 0;
       for (const auto& t : totals) {
         count += t.steps[s].count;
@@ -390,6 +438,14 @@ ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hook
       sr.wait = ratio(wait, completions_all);
       sr.service = ratio(service, completions_all);
       cr.steps.push_back(sr);
+    }
+    if (cc.batch) {
+      std::vector<double> spans;
+      for (const auto& r : results) spans.push_back(r.makespan[c]);
+      cr.makespan = estimate(spans);
+      cr.unfinished = 0;
+      for (const auto& r : results)
+        if (!std::isfinite(r.makespan[c])) cr.unfinished += 1;
     }
     if (std::isfinite(cr.throughput.mean)) total_throughput += cr.throughput.mean;
     out.classes.push_back(std::move(cr));

@@ -63,11 +63,49 @@ StationSpec read_station(const json& v, const std::string& path) {
 }
 
 PoolSpec read_pool(const json& v, const std::string& path) {
-  ObjectReader r(v, path, {"name", "capacity"});
+  ObjectReader r(v, path, {"name", "capacity", "on_full", "keys"});
   PoolSpec p;
   p.name = r.string("name");
   p.capacity = static_cast<int>(r.integer("capacity", 1, kMaxCount));
+  std::string on_full = r.string_or("on_full", "wait");
+  if (on_full == "wait") {
+    p.on_full = OnFull::kWait;
+  } else if (on_full == "reject") {
+    p.on_full = OnFull::kReject;
+  } else if (on_full == "overcommit") {
+    p.on_full = OnFull::kOvercommit;
+  } else {
+    std::string guess = detail::closest_match(on_full, {"wait", "reject", "overcommit"});
+    throw ModelError(r.field("on_full"), "'" + on_full + "' is not a policy" +
+                                             (guess.empty() ? "" : "; did you mean '" + guess + "'?") +
+                                             " (expected wait, reject or overcommit)");
+  }
+  p.keys = static_cast<int>(r.integer_or("keys", 0, 1, 10000000));
+  if (p.keys > 0 && p.on_full == OnFull::kOvercommit)
+    throw ModelError(r.field("keys"), "a lock table (keys) cannot overcommit");
   return p;
+}
+
+ChoosePolicy parse_policy(const std::string& s, const std::string& path) {
+  if (s == "random") return ChoosePolicy::kRandom;
+  if (s == "round_robin") return ChoosePolicy::kRoundRobin;
+  if (s == "shortest_queue" || s == "jsq") return ChoosePolicy::kShortestQueue;
+  std::string guess = detail::closest_match(s, {"random", "round_robin", "shortest_queue"});
+  throw ModelError(path, "'" + s + "' is not a choice policy" +
+                             (guess.empty() ? "" : "; did you mean '" + guess + "'?") +
+                             " (expected random, round_robin or shortest_queue)");
+}
+
+std::vector<std::string> string_list(const ObjectReader& r, const char* key) {
+  const json& xs = r.list(key);
+  if (xs.empty()) throw ModelError(r.field(key), "needs at least one entry");
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    if (!xs[i].is_string() || xs[i].get<std::string>().empty())
+      throw ModelError(index_path(r.field(key), i), "expected a name, got " + detail::show(xs[i]));
+    out.push_back(xs[i].get<std::string>());
+  }
+  return out;
 }
 
 std::vector<EdgeSpec> read_next(const json& v, const std::string& path) {
@@ -101,17 +139,82 @@ std::vector<EdgeSpec> read_next(const json& v, const std::string& path) {
 
 StepSpec read_step(const json& v, const std::string& path, std::size_t index) {
   ObjectReader r(v, path,
-                 {"id", "visit", "service", "acquire", "release", "tokens", "delay", "next"});
-  const char* actions[] = {"visit", "acquire", "release", "delay"};
+                 {"id", "visit", "service", "acquire", "release", "tokens", "key", "delay", "next",
+                  "choose", "to", "weights", "by", "branch", "over", "under", "fork", "join"});
+  const char* actions[] = {"visit", "acquire", "release", "delay", "choose", "branch", "fork", "join"};
   int found = 0;
   for (const char* a : actions) found += r.has(a) ? 1 : 0;
   if (found != 1)
-    throw ModelError(path, found == 0 ? "a step needs one of visit, acquire, release, delay"
+    throw ModelError(path, found == 0 ? "a step needs one of visit, acquire, release, delay, "
+                                        "choose, branch, fork, join"
                                       : "a step has exactly one of visit, acquire, release, "
-                                        "delay; this one has " +
+                                        "delay, choose, branch, fork, join; this one has " +
                                             std::to_string(found));
+  auto only_for = [&](const char* key, const char* action) {
+    if (r.has(key) && !r.has(action))
+      throw ModelError(r.field(key), std::string("only a ") + action + " step takes '" + key + "'");
+  };
+  only_for("to", "choose");
+  only_for("weights", "choose");
+  only_for("by", "choose");
+  only_for("over", "branch");
+  only_for("under", "branch");
+  only_for("key", "acquire");
   StepSpec s;
-  if (r.has("visit")) {
+  if (r.has("choose") || r.has("branch") || r.has("fork")) {
+    if (r.has("next"))
+      throw ModelError(r.field("next"), "choose, branch and fork steps name their targets "
+                                        "themselves (to / over, under / the fork list)");
+  }
+  if (r.has("choose")) {
+    s.kind = StepKind::kChoose;
+    if (!r.raw("choose").is_string())
+      throw ModelError(r.field("choose"), "expected a policy name, got " + detail::show(r.raw("choose")));
+    s.policy = parse_policy(r.raw("choose").get<std::string>(), r.field("choose"));
+    auto to = string_list(r, "to");
+    std::vector<double> w(to.size(), 1.0);
+    if (r.has("weights")) {
+      if (s.policy != ChoosePolicy::kRandom)
+        throw ModelError(r.field("weights"), "weights apply to the random policy only");
+      const json& ws = r.list("weights");
+      if (ws.size() != to.size())
+        throw ModelError(r.field("weights"), "has " + std::to_string(ws.size()) +
+                                                 " entries for " + std::to_string(to.size()) +
+                                                 " options");
+      for (std::size_t i = 0; i < ws.size(); ++i)
+        w[i] = detail::number_at(ws[i], index_path(r.field("weights"), i), 0, true);
+    }
+    double total = 0;
+    for (double x : w) total += x;
+    for (std::size_t i = 0; i < to.size(); ++i) s.next.push_back({to[i], w[i] / total});
+    if (r.has("by")) {
+      if (s.policy != ChoosePolicy::kShortestQueue)
+        throw ModelError(r.field("by"), "'by' applies to the shortest_queue policy only");
+      s.by = string_list(r, "by");
+      if (s.by.size() != to.size())
+        throw ModelError(r.field("by"), "has " + std::to_string(s.by.size()) +
+                                            " entries for " + std::to_string(to.size()) +
+                                            " options");
+    } else if (s.policy == ChoosePolicy::kShortestQueue) {
+      throw ModelError(r.field("by"), "shortest_queue needs 'by': per option, the station or "
+                                      "pool whose queue is compared");
+    }
+    s.id = "choose " + std::to_string(index);
+  } else if (r.has("branch")) {
+    s.kind = StepKind::kBranch;
+    s.target = r.string("branch");
+    s.next.push_back({r.string("over"), 0.0});
+    s.next.push_back({r.string("under"), 1.0});
+    s.id = "branch " + std::to_string(index);
+  } else if (r.has("fork")) {
+    s.kind = StepKind::kFork;
+    for (const auto& start : string_list(r, "fork")) s.next.push_back({start, 1.0});
+    s.id = "fork " + std::to_string(index);
+  } else if (r.has("join")) {
+    s.kind = StepKind::kJoin;
+    s.target = r.string("join");
+    s.id = "join " + s.target;
+  } else if (r.has("visit")) {
     s.kind = StepKind::kVisit;
     s.target = r.string("visit");
     if (!r.has("service")) throw ModelError(r.field("service"), "is required for a visit");
@@ -123,6 +226,14 @@ StepSpec read_step(const json& v, const std::string& path, std::size_t index) {
     s.target = r.string(acquire ? "acquire" : "release");
     s.tokens = static_cast<int>(r.integer_or("tokens", 1, 1, kMaxCount));
     s.id = (acquire ? "acquire " : "release ") + s.target;
+    if (r.has("key")) {
+      ObjectReader k(r.raw("key"), r.field("key"), {"hot_fraction", "hot_keys"});
+      s.key.hot_fraction = k.number_or("hot_fraction", 0, 0);
+      if (s.key.hot_fraction > 1)
+        throw ModelError(k.field("hot_fraction"), detail::show(k.raw("hot_fraction")) +
+                                                      " is not a probability in [0, 1]");
+      s.key.hot_keys = static_cast<int>(k.integer_or("hot_keys", 1, 1, 10000000));
+    }
   } else {
     s.kind = StepKind::kDelay;
     s.time = distribution_from_json(r.raw("delay"), r.field("delay"));
@@ -130,7 +241,7 @@ StepSpec read_step(const json& v, const std::string& path, std::size_t index) {
   }
   if (s.kind != StepKind::kVisit && r.has("service"))
     throw ModelError(r.field("service"), "only a visit step takes a service time");
-  if ((s.kind == StepKind::kVisit || s.kind == StepKind::kDelay) && r.has("tokens"))
+  if (s.kind != StepKind::kAcquire && s.kind != StepKind::kRelease && r.has("tokens"))
     throw ModelError(r.field("tokens"), "only acquire and release steps take tokens");
   s.id = r.string_or("id", s.id);
   if (s.id == "exit") throw ModelError(r.field("id"), "'exit' is reserved for leaving the route");
@@ -140,21 +251,73 @@ StepSpec read_step(const json& v, const std::string& path, std::size_t index) {
 
 ClassSpec read_class(const json& v, const std::string& path) {
   ObjectReader r(v, path,
-                 {"name", "type", "interarrival", "population", "think", "priority", "steps"});
+                 {"name", "type", "interarrival", "population", "think", "priority", "steps",
+                  "jobs", "schedule", "cycle"});
   ClassSpec c;
   c.name = r.string("name");
   std::string type = r.string_or("type", "open");
-  if (type != "open" && type != "closed")
-    throw ModelError(r.field("type"), "'" + type + "' is not a class type; expected open or closed");
+  if (type != "open" && type != "closed" && type != "batch")
+    throw ModelError(r.field("type"),
+                     "'" + type + "' is not a class type; expected open, closed or batch");
   c.closed = type == "closed";
-  if (c.closed) {
+  c.batch = type == "batch";
+  if (type != "open")
+    for (const char* k : {"schedule", "cycle"})
+      if (r.has(k))
+        throw ModelError(r.field(k), "only an open class has an arrival '" + std::string(k) + "'");
+  if (type != "batch" && r.has("jobs"))
+    throw ModelError(r.field("jobs"), "only a batch class has 'jobs'; set type: batch");
+  if (c.batch) {
+    for (const char* k : {"interarrival", "population", "think"})
+      if (r.has(k))
+        throw ModelError(r.field(k), "a batch class has 'jobs', all started at time 0, not '" +
+                                         std::string(k) + "'");
+    c.population = static_cast<int>(r.integer("jobs", 1, kMaxCount));
+  } else if (r.has("schedule")) {
+    if (r.has("interarrival"))
+      throw ModelError(r.field("interarrival"),
+                       "a class with a rate schedule has Poisson arrivals at the scheduled "
+                       "rates; remove 'interarrival'");
+    const json& pieces = r.list("schedule");
+    if (pieces.empty()) throw ModelError(r.field("schedule"), "needs at least one {from, rate}");
+    double prev = -1;
+    bool any_rate = false;
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+      ObjectReader p(pieces[i], index_path(r.field("schedule"), i), {"from", "rate"});
+      RatePiece rp{p.number("from", 0), p.number("rate", 0)};
+      if (i == 0 && rp.from != 0) throw ModelError(p.field("from"), "the first piece must start at 0");
+      if (i > 0 && !(rp.from > prev))
+        throw ModelError(p.field("from"), detail::show(p.raw("from")) +
+                                              " does not come after the previous piece");
+      if (rp.rate > 1e12) throw ModelError(p.field("rate"), "is absurdly large");
+      any_rate = any_rate || rp.rate > 0;
+      prev = rp.from;
+      c.schedule.push_back(rp);
+    }
+    if (!any_rate) throw ModelError(r.field("schedule"), "every rate is 0: no request would arrive");
+    c.cycle = r.number_or("cycle", 0, 0);
+    if (c.cycle > 0 && !(c.cycle > prev))
+      throw ModelError(r.field("cycle"), "must be longer than the last piece's start");
+    // The mean interarrival stands for the average rate (for demands and checks).
+    double span = c.cycle > 0 ? c.cycle : 0, mass = 0;
+    if (span > 0) {
+      for (std::size_t i = 0; i < c.schedule.size(); ++i) {
+        double end = i + 1 < c.schedule.size() ? c.schedule[i + 1].from : span;
+        mass += c.schedule[i].rate * (end - c.schedule[i].from);
+      }
+    }
+    double mean_rate = span > 0 ? mass / span : c.schedule.back().rate;
+    if (!(mean_rate > 0)) mean_rate = c.schedule.front().rate > 0 ? c.schedule.front().rate : 1;
+    c.interarrival = Distribution::exponential(1.0 / mean_rate);
+  } else if (c.closed) {
     if (r.has("interarrival"))
       throw ModelError(r.field("interarrival"),
                        "a closed class has a population and think time, not interarrivals");
     c.population = static_cast<int>(r.integer("population", 1, kMaxCount));
     c.think = r.has("think") ? distribution_from_json(r.raw("think"), r.field("think"))
                              : Distribution::deterministic(0);
-  } else {
+  }
+  if (!c.closed && !c.batch && c.schedule.empty()) {
     for (const char* k : {"population", "think"})
       if (r.has(k))
         throw ModelError(r.field(k), "only a closed class has '" + std::string(k) +

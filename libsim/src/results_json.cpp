@@ -49,8 +49,16 @@ json to_json(const ExperimentResult& r) {
   out["stations"] = stations;
   json pools = json::array();
   for (const auto& p : r.pools) {
+    json keys = json::array();
+    for (const auto& k : p.hot_keys)
+      keys.push_back({{"key", k.key}, {"acquisitions", num(k.acquisitions)},
+                      {"mean_wait", num(k.mean_wait)}});
     pools.push_back({{"name", p.name},
                      {"capacity", p.capacity},
+                     {"on_full", p.on_full},
+                     {"keys", p.keys > 0 ? json(p.keys) : json(nullptr)},
+                     {"rejections", num(p.rejections)},
+                     {"hot_keys", keys},
                      {"utilization", num(p.utilization.mean)},
                      {"mean_wait", num(p.mean_wait.mean)},
                      {"mean_held", num(p.mean_held.mean)},
@@ -88,7 +96,10 @@ json to_json(const ExperimentResult& r) {
                          {"p999", num(c.response.p999)},
                          {"max", num(c.response.max)},
                          {"ci95", interval(c.response.mean)}}},
-                       {"steps", steps}});
+                       {"steps", steps},
+                       {"makespan", c.type == "batch" ? num(c.makespan.mean) : json(nullptr)},
+                       {"makespan_ci95", c.type == "batch" ? interval(c.makespan) : json(nullptr)},
+                       {"unfinished", c.type == "batch" ? num(c.unfinished) : json(nullptr)}});
   }
   out["classes"] = classes;
   out["bottleneck"] = {{"station", r.bottleneck.station},

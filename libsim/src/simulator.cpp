@@ -3,6 +3,7 @@
 #include "tiersim/sim/simulator.hpp"
 
 #include <algorithm>
+#include <boost/random/exponential_distribution.hpp>
 #include <boost/random/uniform_01.hpp>
 #include <boost/random/uniform_int_distribution.hpp>
 #include <cmath>
@@ -16,6 +17,8 @@ namespace {
 
 constexpr std::uint32_t kThinking = kExit - 1;  // a closed customer between cycles
 constexpr std::uint32_t kNone = kExit;
+constexpr std::uint32_t kNoResume = kExit - 2;  // resume by routing from the current step
+constexpr std::size_t kHotKeysReported = 5;
 constexpr std::size_t kMaxWarmupBlocks = 1u << 15;
 constexpr unsigned kZeroTimeStepLimit = 1000000;
 
@@ -26,6 +29,10 @@ struct Customer {
   std::uint32_t step = kNone;
   std::uint32_t cls = 0;
   std::uint32_t next_free = kNone;
+  std::uint32_t resume_to = kNoResume;  // where a resumed request continues
+  std::uint32_t parent = kNone;         // a fork's branch: the request waiting at the join
+  std::uint32_t pending = 0;            // a forked request: branches not yet joined
+  std::uint32_t key = 0;                // the lock-table key it holds or waits for
 };
 
 struct PsJob {
@@ -57,12 +64,25 @@ struct StationState {
   std::uint64_t seq = 0;
 };
 
-struct PoolState {
-  std::uint32_t capacity = 1;
+// One key of a pool (a plain pool has exactly one): tokens held and the FCFS
+// queue of requests waiting for them.
+struct PoolSlot {
   std::uint32_t held = 0;
-  double last = 0;
   detail::Ring waiting;
 };
+
+struct PoolState {
+  std::uint32_t capacity = 1;  // per slot
+  OnFull on_full = OnFull::kWait;
+  bool keyed = false;
+  std::uint32_t held = 0;      // over all slots
+  std::uint32_t waiting = 0;   // over all slots
+  double last = 0;
+  std::vector<PoolSlot> slots;
+  std::vector<double> key_acquisitions, key_wait;  // lock tables only
+};
+
+enum class Acquire { kGranted, kWaiting, kRejected };
 
 }  // namespace
 
@@ -89,6 +109,7 @@ Counters Counters::minus(const Counters& e) const {
     a.acquisitions -= b.acquisitions;
     a.sum_wait -= b.sum_wait;
     a.waiting -= b.waiting;
+    a.rejections -= b.rejections;
   }
   for (std::size_t i = 0; i < classes.size(); ++i) {
     auto& a = d.classes[i];
@@ -125,8 +146,19 @@ class Simulator::Impl {
     for (const auto& p : m.pools) {
       PoolState ps;
       ps.capacity = p.capacity;
+      ps.on_full = p.on_full;
+      ps.keyed = p.keys > 0;
+      ps.slots.resize(ps.keyed ? p.keys : 1);
+      if (ps.keyed) {
+        ps.key_acquisitions.assign(p.keys, 0.0);
+        ps.key_wait.assign(p.keys, 0.0);
+      }
       pools_.push_back(std::move(ps));
     }
+    rr_.assign(m.steps.size(), 0);
+    batch_left_.assign(m.classes.size(), 0);
+    result_.makespan.assign(m.classes.size(), std::numeric_limits<double>::quiet_NaN());
+    result_.hot_keys.resize(m.pools.size());
     cur_.stations.resize(m.stations.size());
     cur_.pools.resize(m.pools.size());
     cur_.classes.resize(m.classes.size());
@@ -157,7 +189,7 @@ class Simulator::Impl {
     PoolState& ps = pools_[p];
     double dt = now_ - ps.last;
     cur_.pools[p].area_held += ps.held * dt;
-    cur_.pools[p].area_waiting += static_cast<double>(ps.waiting.size()) * dt;
+    cur_.pools[p].area_waiting += static_cast<double>(ps.waiting) * dt;
     ps.last = now_;
   }
   void touch_all() {
@@ -167,7 +199,7 @@ class Simulator::Impl {
     }
     for (std::uint32_t p = 0; p < pools_.size(); ++p) {
       touch_pool(p);
-      cur_.pools[p].waiting = static_cast<double>(pools_[p].waiting.size());
+      cur_.pools[p].waiting = static_cast<double>(pools_[p].waiting);
     }
     cur_.open_in_system = static_cast<double>(open_in_system_);
     cur_.time = now_;
@@ -229,14 +261,37 @@ class Simulator::Impl {
           q_.push(now_ + k.service, EventPriority::kNormal, EventKind::kStepDone, 0, cu);
           return;
         case StepKind::kAcquire:
-          if (!try_acquire(cu, s)) return;
-          step = route(step);
-          continue;
+          switch (try_acquire(cu, s)) {
+            case Acquire::kGranted:
+              step = route(step);
+              continue;
+            case Acquire::kWaiting:
+              return;
+            case Acquire::kRejected:
+              lose(cu);
+              return;
+          }
+          return;
         case StepKind::kRelease:
-          release(s);
+          release(cu, s);
           cur_.steps[step].count += 1;
           step = route(step);
           continue;
+        case StepKind::kChoose:
+          cur_.steps[step].count += 1;
+          step = choose(step, s);
+          continue;
+        case StepKind::kBranch:
+          cur_.steps[step].count += 1;
+          step = branch(s);
+          continue;
+        case StepKind::kFork:
+          fork(cu, s);
+          return;
+        case StepKind::kJoin:
+          cur_.steps[step].count += 1;
+          branch_done(cu);
+          return;
       }
     }
   }
@@ -359,45 +414,150 @@ class Simulator::Impl {
     return true;
   }
 
-  bool try_acquire(std::uint32_t cu, const CompiledStep& s) {
+  // A lock table's key: hot_fraction of requests hit the first hot_keys keys.
+  std::uint32_t pick_key(const CompiledStep& s, std::uint32_t keys) {
+    RandomEngine& eng = streams_[s.stream];
+    double u = boost::random::uniform_01<double>()(eng);
+    auto hot = static_cast<std::uint32_t>(s.key.hot_keys);
+    if (s.key.hot_fraction > 0 && (u < s.key.hot_fraction || hot >= keys))
+      return boost::random::uniform_int_distribution<std::uint32_t>(0, hot - 1)(eng);
+    std::uint32_t cold_first = s.key.hot_fraction > 0 ? hot : 0;
+    return boost::random::uniform_int_distribution<std::uint32_t>(cold_first, keys - 1)(eng);
+  }
+
+  Acquire try_acquire(std::uint32_t cu, const CompiledStep& s) {
     PoolState& p = pools_[s.target];
     touch_pool(s.target);
-    if (p.waiting.empty() && p.capacity - p.held >= s.tokens) {
-      p.held += s.tokens;
-      cur_.pools[s.target].acquisitions += 1;
-      cur_.steps[customers_[cu].step].count += 1;
-      return true;
+    std::uint32_t key = p.keyed ? pick_key(s, static_cast<std::uint32_t>(p.slots.size())) : 0;
+    customers_[cu].key = key;
+    PoolSlot& slot = p.slots[key];
+    bool fits = slot.waiting.empty() && slot.held + s.tokens <= p.capacity;
+    if (fits || p.on_full == OnFull::kOvercommit) {
+      grant(s.target, key, s.tokens, cu, 0.0);
+      return Acquire::kGranted;
     }
-    p.waiting.push(cu);
-    return false;
+    if (p.on_full == OnFull::kReject) {
+      cur_.pools[s.target].rejections += 1;
+      return Acquire::kRejected;
+    }
+    slot.waiting.push(cu);
+    ++p.waiting;
+    return Acquire::kWaiting;
   }
 
-  void release(const CompiledStep& s) {
-    if (s.tokens > pools_[s.target].held)  // compile() rules this out; stay loud if it slips
+  void grant(std::uint32_t pool, std::uint32_t key, std::uint32_t tokens, std::uint32_t cu,
+             double wait) {
+    PoolState& p = pools_[pool];
+    p.slots[key].held += tokens;
+    p.held += tokens;
+    cur_.pools[pool].acquisitions += 1;
+    cur_.pools[pool].sum_wait += wait;
+    auto& sc = cur_.steps[customers_[cu].step];
+    sc.count += 1;
+    sc.sum_wait += wait;
+    if (p.keyed) {
+      p.key_acquisitions[key] += 1;
+      p.key_wait[key] += wait;
+    }
+  }
+
+  void release(std::uint32_t cu, const CompiledStep& s) {
+    const PoolState& p = pools_[s.target];
+    std::uint32_t key = p.keyed ? customers_[cu].key : 0;
+    if (s.tokens > p.slots[key].held)  // compile() rules this out; stay loud if it slips
       throw std::logic_error("step '" + s.id + "' releases more tokens of pool '" +
                              m_.pools[s.target].name + "' than are held");
-    release_tokens(s.target, s.tokens);
+    release_tokens(s.target, key, s.tokens);
   }
 
-  void release_tokens(std::uint32_t pool, std::uint32_t tokens) {
+  void release_tokens(std::uint32_t pool, std::uint32_t key, std::uint32_t tokens) {
     PoolState& p = pools_[pool];
     touch_pool(pool);
+    PoolSlot& slot = p.slots[key];
+    slot.held -= tokens;
     p.held -= tokens;
     // Grant waiting requests in FCFS order; the head blocks those behind it.
-    while (!p.waiting.empty()) {
-      std::uint32_t head = p.waiting.front();
+    while (!slot.waiting.empty()) {
+      std::uint32_t head = slot.waiting.front();
       const CompiledStep& want = m_.steps[customers_[head].step];
-      if (p.capacity - p.held < want.tokens) break;
-      p.waiting.pop();
-      p.held += want.tokens;
-      double wait = now_ - customers_[head].mark;
-      cur_.pools[pool].acquisitions += 1;
-      cur_.pools[pool].sum_wait += wait;
-      auto& sc = cur_.steps[customers_[head].step];
-      sc.count += 1;
-      sc.sum_wait += wait;
+      if (slot.held + want.tokens > p.capacity) break;
+      slot.waiting.pop();
+      --p.waiting;
+      grant(pool, key, want.tokens, head, now_ - customers_[head].mark);
       granted_.push(head);
     }
+  }
+
+  std::uint32_t choose(std::uint32_t step, const CompiledStep& s) {
+    const std::uint32_t n = s.edge_end - s.edge_begin;
+    switch (s.policy) {
+      case ChoosePolicy::kRandom:
+        return route(step);
+      case ChoosePolicy::kRoundRobin:
+        return m_.edges[s.edge_begin + rr_[step]++ % n].to;
+      case ChoosePolicy::kShortestQueue: {
+        // The fewest requests present; ties go to the earliest option.
+        std::uint32_t best = 0;
+        std::uint64_t best_load = std::numeric_limits<std::uint64_t>::max();
+        for (std::uint32_t i = 0; i < n; ++i) {
+          const QueueProbe& probe = m_.probes[s.probe_begin + i];
+          std::uint64_t load = probe.pool
+                                   ? std::uint64_t{pools_[probe.index].held} + pools_[probe.index].waiting
+                                   : stations_[probe.index].n;
+          if (load < best_load) {
+            best_load = load;
+            best = i;
+          }
+        }
+        return m_.edges[s.edge_begin + best].to;
+      }
+    }
+    return route(step);
+  }
+
+  // Memory overcommitted beyond capacity pages: the chance that an access
+  // misses is the share of the working set that is not resident.
+  std::uint32_t branch(const CompiledStep& s) {
+    const PoolState& p = pools_[s.target];
+    double over = p.held > p.capacity ? double(p.held - p.capacity) / p.held : 0.0;
+    double u = boost::random::uniform_01<double>()(streams_[s.stream]);
+    return m_.edges[s.edge_begin + (u < over ? 0 : 1)].to;
+  }
+
+  // The parent waits at the fork; each branch is a request of its own that
+  // starts now and ends at the join.
+  void fork(std::uint32_t cu, const CompiledStep& s) {
+    const std::uint32_t cls = customers_[cu].cls;
+    customers_[cu].pending = s.fanout;
+    for (std::uint32_t e = s.edge_begin; e < s.edge_end; ++e) {
+      std::uint32_t child = new_customer(cls);
+      customers_[child].parent = cu;
+      customers_[child].born = now_;
+      customers_[child].resume_to = m_.edges[e].to;
+      granted_.push(child);
+    }
+  }
+
+  void branch_done(std::uint32_t child) {
+    std::uint32_t parent = customers_[child].parent;
+    customers_[child].parent = kNone;
+    free_customer(child);
+    Customer& p = customers_[parent];
+    if (--p.pending > 0) return;
+    // The fork step's time is the parallel section's duration.
+    auto& sc = cur_.steps[p.step];
+    sc.count += 1;
+    sc.sum_service += now_ - p.mark;
+    const CompiledStep& fork_step = m_.steps[p.step];
+    // The join is the step after the fork's branches: find it by its fork.
+    for (std::uint32_t j = m_.classes[p.cls].first_step; j < m_.classes[p.cls].end_step; ++j)
+      if (m_.steps[j].kind == StepKind::kJoin && m_.steps[j].fork == p.step) {
+        p.step = j;
+        break;
+      }
+    (void)fork_step;
+    p.resume_to = route(p.step);
+    granted_.push(parent);
   }
 
   void start_cycle(std::uint32_t cu) {
@@ -408,8 +568,15 @@ class Simulator::Impl {
   }
 
   void end_cycle(std::uint32_t cu) {
-    const CompiledClass& c = m_.classes[customers_[cu].cls];
-    if (c.closed) {
+    const std::uint32_t cls = customers_[cu].cls;
+    const CompiledClass& c = m_.classes[cls];
+    if (c.batch) {
+      free_customer(cu);
+      if (--batch_left_[cls] == 0) {
+        result_.makespan[cls] = now_;
+        if (--batch_classes_left_ == 0 && stop_when_batches_done_) stop_ = true;
+      }
+    } else if (c.closed) {
       customers_[cu].step = kThinking;
       q_.push(now_ + c.think.sample(streams_[c.source_stream]), EventPriority::kNormal,
               EventKind::kStepDone, 0, cu);
@@ -420,10 +587,15 @@ class Simulator::Impl {
   }
 
   // A request turned away gives back every pool token it holds at this step.
+  // A lost fork branch simply ends: its parent goes on when the others join.
   void lose(std::uint32_t cu) {
-    cur_.classes[customers_[cu].cls].losses += 1;
     for (const auto& [pool, tokens] : m_.steps[customers_[cu].step].held)
-      release_tokens(pool, tokens);
+      release_tokens(pool, pools_[pool].keyed ? customers_[cu].key : 0, tokens);
+    if (customers_[cu].parent != kNone) {
+      branch_done(cu);
+      return;
+    }
+    cur_.classes[customers_[cu].cls].losses += 1;
     end_cycle(cu);
   }
 
@@ -482,10 +654,41 @@ class Simulator::Impl {
     }
   }
 
-  void on_arrival(std::uint32_t cls) {
+  // The next arrival of an open class after `t`: a renewal draw, or for a
+  // rate schedule a non-homogeneous Poisson process by inverting its
+  // cumulative rate piece by piece (exact, one exponential draw).
+  double next_arrival(std::uint32_t cls, double t) {
     const CompiledClass& c = m_.classes[cls];
-    q_.push(now_ + c.interarrival.sample(streams_[c.source_stream]), EventPriority::kNormal,
-            EventKind::kArrival, cls);
+    if (c.schedule.empty()) return t + c.interarrival.sample(streams_[c.source_stream]);
+    double need = boost::random::exponential_distribution<double>(1.0)(streams_[c.source_stream]);
+    const auto& pieces = c.schedule;
+    for (int guard = 0; guard < 10000000; ++guard) {
+      double base = 0, local = t;
+      if (c.cycle > 0) {
+        base = std::floor(t / c.cycle) * c.cycle;
+        local = t - base;
+      }
+      std::size_t i = 0;
+      while (i + 1 < pieces.size() && pieces[i + 1].from <= local) ++i;
+      double end = i + 1 < pieces.size() ? pieces[i + 1].from
+                   : c.cycle > 0          ? c.cycle
+                                          : std::numeric_limits<double>::infinity();
+      double rate = pieces[i].rate;
+      if (rate > 0 && need <= rate * (end - local)) return base + local + need / rate;
+      if (!std::isfinite(end)) return std::numeric_limits<double>::infinity();
+      need -= rate * (end - local);
+      t = base + end;
+    }
+    return std::numeric_limits<double>::infinity();
+  }
+
+  void schedule_arrival(std::uint32_t cls, double t) {
+    double next = next_arrival(cls, t);
+    if (std::isfinite(next)) q_.push(next, EventPriority::kNormal, EventKind::kArrival, cls);
+  }
+
+  void on_arrival(std::uint32_t cls) {
+    schedule_arrival(cls, now_);
     if (++open_in_system_ > run_.max_in_system) {
       saturate();
       return;
@@ -506,8 +709,8 @@ class Simulator::Impl {
         result_.saturated_at = m_.stations[t].name;
       }
     for (std::size_t p = 0; p < pools_.size(); ++p)
-      if (pools_[p].waiting.size() > worst) {
-        worst = static_cast<std::uint32_t>(pools_[p].waiting.size());
+      if (pools_[p].waiting > worst) {
+        worst = pools_[p].waiting;
         where = "pool '" + m_.pools[p].name + "'";
         result_.saturated_at = m_.pools[p].name;
       }
@@ -522,15 +725,19 @@ class Simulator::Impl {
   // pools. Start from every pool whose head cannot be granted now and drop
   // pools that some running request could still free, until nothing changes.
   // Whatever remains is a cycle of waits: a deadlock.
+  // Lock tables (keyed pools) are left out: a request holds one key of a
+  // table at a time, so they take part in a cycle only through plain pools.
   bool detect_deadlock() {
     const std::size_t np = pools_.size();
     std::vector<bool> stuck(np, false);
     bool any = false;
+    auto head_need = [&](const PoolState& ps) {
+      return m_.steps[customers_[ps.slots[0].waiting.front()].step].tokens;
+    };
     for (std::size_t p = 0; p < np; ++p) {
       const PoolState& ps = pools_[p];
-      if (ps.waiting.empty()) continue;
-      const CompiledStep& want = m_.steps[customers_[ps.waiting.front()].step];
-      stuck[p] = ps.capacity - ps.held < want.tokens;
+      if (ps.keyed || ps.slots[0].waiting.empty()) continue;
+      stuck[p] = ps.capacity - ps.held < head_need(ps);
       any = any || stuck[p];
     }
     if (!any) return false;
@@ -539,17 +746,16 @@ class Simulator::Impl {
       std::vector<std::uint64_t> held_by_stuck(np, 0);
       for (std::size_t p = 0; p < np; ++p) {
         if (!stuck[p]) continue;
-        const PoolState& ps = pools_[p];
-        for (std::size_t i = 0; i < ps.waiting.size(); ++i)
-          for (const auto& [pool, tokens] : m_.steps[customers_[ps.waiting.at(i)].step].held)
+        const detail::Ring& waiting = pools_[p].slots[0].waiting;
+        for (std::size_t i = 0; i < waiting.size(); ++i)
+          for (const auto& [pool, tokens] : m_.steps[customers_[waiting.at(i)].step].held)
             held_by_stuck[pool] += tokens;
       }
       for (std::size_t p = 0; p < np; ++p) {
         if (!stuck[p]) continue;
         const PoolState& ps = pools_[p];
-        const CompiledStep& want = m_.steps[customers_[ps.waiting.front()].step];
         std::uint64_t could_free = ps.capacity - held_by_stuck[p];
-        if (could_free >= want.tokens) {
+        if (could_free >= head_need(ps)) {
           stuck[p] = false;
           changed = true;
         }
@@ -560,10 +766,10 @@ class Simulator::Impl {
       if (!stuck[p]) continue;
       result_.deadlock_pools.push_back(m_.pools[p].name);
       const PoolState& ps = pools_[p];
-      const CompiledStep& want = m_.steps[customers_[ps.waiting.front()].step];
+      const CompiledStep& want = m_.steps[customers_[ps.slots[0].waiting.front()].step];
       pools_text += (pools_text.empty() ? "" : "; ") + std::string("pool '") + m_.pools[p].name +
                     "' has " + std::to_string(ps.held) + "/" + std::to_string(ps.capacity) +
-                    " tokens held and " + std::to_string(ps.waiting.size()) +
+                    " tokens held and " + std::to_string(ps.waiting) +
                     " waiting (first: class '" + m_.classes[want.cls].name + "' at step '" +
                     want.id + "')";
     }
@@ -576,13 +782,31 @@ class Simulator::Impl {
     return true;
   }
 
+  void collect_hot_keys() {
+    for (std::size_t p = 0; p < pools_.size(); ++p) {
+      const PoolState& ps = pools_[p];
+      if (!ps.keyed) continue;
+      std::vector<std::uint32_t> order(ps.slots.size());
+      for (std::uint32_t k = 0; k < order.size(); ++k) order[k] = k;
+      std::size_t top = std::min(kHotKeysReported, order.size());
+      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(top), order.end(),
+                        [&](std::uint32_t a, std::uint32_t b) {
+                          return ps.key_wait[a] > ps.key_wait[b] ||
+                                 (ps.key_wait[a] == ps.key_wait[b] && a < b);
+                        });
+      for (std::size_t i = 0; i < top; ++i)
+        result_.hot_keys[p].push_back(
+            {order[i], ps.key_acquisitions[order[i]], ps.key_wait[order[i]]});
+    }
+  }
+
   static bool is_bookkeeping(EventKind k) noexcept {
     return k == EventKind::kStop || k == EventKind::kBatchEnd || k == EventKind::kWarmupEnd ||
            k == EventKind::kWindowEnd;
   }
   bool any_pool_waiting() const noexcept {
     for (const auto& p : pools_)
-      if (!p.waiting.empty()) return true;
+      if (p.waiting > 0) return true;
     return false;
   }
 
@@ -618,6 +842,10 @@ class Simulator::Impl {
     for (auto& x : cur_.steps) x = {};
     for (auto& h : result_.response) h.reset();
     for (auto& kept : result_.samples) kept.clear();
+    for (auto& p : pools_) {
+      std::fill(p.key_acquisitions.begin(), p.key_acquisitions.end(), 0.0);
+      std::fill(p.key_wait.begin(), p.key_wait.end(), 0.0);
+    }
     std::fill(seen_.begin(), seen_.end(), 0);
     cur_.time = now_;
   }
@@ -632,6 +860,10 @@ class Simulator::Impl {
   const RunSpec& run_;
   EventQueue q_{4096};
   detail::Ring granted_;  // requests granted pool tokens, resuming now
+  std::vector<std::uint32_t> rr_;          // round-robin position per choose step
+  std::vector<std::uint32_t> batch_left_;  // per class: batch jobs not yet finished
+  std::uint32_t batch_classes_left_ = 0;
+  bool stop_when_batches_done_ = false;
   std::vector<RandomEngine> streams_;
   std::vector<StationState> stations_;
   std::vector<PoolState> pools_;
@@ -658,9 +890,18 @@ class Simulator::Impl {
 ReplicationResult Simulator::Impl::run() {
   const double warmup = opt_.warmup;
   const int batches = run_.replications == 1 ? run_.batches : 1;
+  if (warmup > 0)
+    q_.push(warmup, EventPriority::kLate, EventKind::kWarmupEnd);
+  else
+    begin_measuring();
+  std::vector<std::uint32_t> batch_jobs;
   for (std::uint32_t c = 0; c < m_.classes.size(); ++c) {
     const CompiledClass& cc = m_.classes[c];
-    if (cc.closed) {
+    if (cc.batch) {
+      batch_left_[c] = cc.population;
+      ++batch_classes_left_;
+      for (std::uint32_t i = 0; i < cc.population; ++i) batch_jobs.push_back(new_customer(c));
+    } else if (cc.closed) {
       for (std::uint32_t i = 0; i < cc.population; ++i) {
         std::uint32_t cu = new_customer(c);
         customers_[cu].step = kThinking;
@@ -668,14 +909,12 @@ ReplicationResult Simulator::Impl::run() {
                 EventKind::kStepDone, 0, cu);
       }
     } else {
-      q_.push(cc.interarrival.sample(streams_[cc.source_stream]), EventPriority::kNormal,
-              EventKind::kArrival, c);
+      schedule_arrival(c, 0.0);
     }
   }
-  if (warmup > 0)
-    q_.push(warmup, EventPriority::kLate, EventKind::kWarmupEnd);
-  else
-    begin_measuring();
+  // A run with no other end stops when every batch job has finished.
+  stop_when_batches_done_ = batch_classes_left_ > 0 && !(run_.until > 0) && run_.max_completions == 0;
+  for (std::uint32_t cu : batch_jobs) start_cycle(cu);
   if (run_.until > 0) {
     q_.push(run_.until, EventPriority::kLate, EventKind::kStop);
     for (int b = 1; b < batches; ++b)
@@ -726,9 +965,16 @@ ReplicationResult Simulator::Impl::run() {
         }
         break;
       }
-      case EventKind::kResume:
-        enter(e.b, route(customers_[e.b].step));
+      case EventKind::kResume: {
+        std::uint32_t to = customers_[e.b].resume_to;
+        if (to != kNoResume) {
+          customers_[e.b].resume_to = kNoResume;
+          enter(e.b, to);
+        } else {
+          enter(e.b, route(customers_[e.b].step));
+        }
         break;
+      }
       case EventKind::kWarmupEnd:
         reset_statistics();
         begin_measuring();
@@ -765,6 +1011,7 @@ ReplicationResult Simulator::Impl::run() {
     begin_measuring();
   }
   snapshot();
+  collect_hot_keys();
   result_.events = events;
   return std::move(result_);
 }

@@ -24,8 +24,15 @@ using RouteGraph =
                           RouteEdge>;
 
 struct CompiledEdge {
-  double cumulative;  ///< upper end of this edge's slice of [0, 1)
-  std::uint32_t to;   ///< global step index, or kExit
+  double cumulative;   ///< upper end of this edge's slice of [0, 1)
+  std::uint32_t to;    ///< global step index, or kExit
+  double probability;  ///< visits along this edge per visit of its step (fork: 1 each)
+};
+
+/// What a shortest-queue choice compares for one option.
+struct QueueProbe {
+  bool pool;            ///< a pool (held + waiting) rather than a station (present)
+  std::uint32_t index;
 };
 
 struct CompiledStep {
@@ -35,8 +42,13 @@ struct CompiledStep {
   Distribution time;     ///< already divided by the station's speed for a visit
   std::uint32_t tokens;
   std::uint32_t edge_begin, edge_end;  ///< slice of CompiledModel::edges
-  std::uint32_t stream;                ///< random stream of its time
+  std::uint32_t stream;                ///< random stream of its time (or its key / branch draws)
   std::string id;
+  ChoosePolicy policy = ChoosePolicy::kRandom;  ///< choose steps
+  std::uint32_t probe_begin = 0, probe_end = 0;  ///< choose by shortest queue: slice of probes
+  std::uint32_t fork = kExit;     ///< join steps: the global index of their fork
+  std::uint32_t fanout = 0;       ///< fork and join steps: number of parallel branches
+  KeySpec key;                    ///< acquire of a keyed pool
   /// Pool tokens a request holds when it enters this step, as (pool, tokens):
   /// the same on every path (compile() checks), so a request lost here can
   /// give back exactly what it holds.
@@ -53,11 +65,16 @@ struct CompiledStation {
 struct CompiledPool {
   std::string name;
   std::uint32_t capacity;
+  OnFull on_full = OnFull::kWait;
+  std::uint32_t keys = 0;  ///< > 0: a lock table; capacity is per key
 };
 
 struct CompiledClass {
   std::string name;
   bool closed;
+  bool batch = false;
+  std::vector<RatePiece> schedule;
+  double cycle = 0;
   Distribution interarrival;
   std::uint32_t population;
   Distribution think;
@@ -67,6 +84,9 @@ struct CompiledClass {
   std::uint32_t source_stream;   ///< interarrivals or think times
   std::uint32_t routing_stream;  ///< branch choices
   RouteGraph graph;              ///< vertices: local step index, plus exit at the end
+
+  /// Requests arrive from outside (not a closed population, not a batch).
+  [[nodiscard]] bool open() const noexcept { return !closed && !batch; }
 };
 
 struct CompiledModel {
@@ -76,6 +96,7 @@ struct CompiledModel {
   std::vector<CompiledClass> classes;
   std::vector<CompiledStep> steps;  ///< all classes' steps, class by class
   std::vector<CompiledEdge> edges;
+  std::vector<QueueProbe> probes;
   std::uint32_t priority_levels = 1;
   std::uint32_t streams = 0;
 

@@ -40,12 +40,32 @@ struct StationSpec {
   std::optional<int> capacity;   ///< K, the most requests in the station; more are lost
 };
 
-struct PoolSpec {
-  std::string name;
-  int capacity = 1;  ///< tokens: threads, connections, a lock (1)
+/// What an acquire does when the pool cannot grant its tokens at once.
+enum class OnFull {
+  kWait,       ///< queue FCFS until tokens are released (threads, connections, locks)
+  kReject,     ///< turn the request away, counted as a loss (admission control)
+  kOvercommit  ///< grant anyway; holdings beyond capacity are the overflow (memory)
 };
 
-enum class StepKind { kVisit, kAcquire, kRelease, kDelay };
+struct PoolSpec {
+  std::string name;
+  int capacity = 1;  ///< tokens per key: threads, connections, a lock (1)
+  OnFull on_full = OnFull::kWait;
+  int keys = 0;      ///< > 0: a lock table of this many independent keys (rows)
+};
+
+/// How an acquire of a keyed pool picks its key: with probability
+/// `hot_fraction` uniformly among the first `hot_keys` keys, else uniformly
+/// among the others (a hot row and a cold table).
+struct KeySpec {
+  double hot_fraction = 0;
+  int hot_keys = 1;
+};
+
+enum class StepKind { kVisit, kAcquire, kRelease, kDelay, kChoose, kBranch, kFork, kJoin };
+
+/// How a choose step picks among its options.
+enum class ChoosePolicy { kRandom, kRoundRobin, kShortestQueue };
 
 /// A route edge; `to` is a step id or "exit".
 struct EdgeSpec {
@@ -59,12 +79,29 @@ struct StepSpec {
   std::string target;     ///< station (visit) or pool (acquire, release)
   Distribution time;      ///< work for a visit, duration for a delay
   int tokens = 1;         ///< acquire / release
+  KeySpec key;            ///< acquire of a keyed pool
   std::vector<EdgeSpec> next;  ///< empty: the next step in order, the last one exits
+  // choose: `next` holds the options (probabilities = weights for random);
+  // `by` names, per option, the station or pool whose occupancy shortest-queue compares.
+  ChoosePolicy policy = ChoosePolicy::kRandom;
+  std::vector<std::string> by;
+  // branch (target = an overcommit pool): `next` is [over, under]; a request goes
+  // `over` with the probability that its working set is not resident.
+  // fork: `next` holds the starts of the parallel branches; join: target = fork id.
+};
+
+/// A piecewise-constant arrival rate: from `from` on, arrivals come at `rate`.
+struct RatePiece {
+  double from = 0;
+  double rate = 0;
 };
 
 struct ClassSpec {
   std::string name;
   bool closed = false;
+  bool batch = false;         ///< `population` jobs start at time 0 and run once each
+  std::vector<RatePiece> schedule;  ///< open classes: Poisson arrivals at a varying rate
+  double cycle = 0;           ///< > 0: the schedule repeats with this period
   Distribution interarrival;  ///< open classes
   int population = 0;         ///< closed classes
   Distribution think;         ///< closed classes

@@ -33,9 +33,20 @@ struct StationResult {
   double losses = 0;           ///< requests turned away by a full buffer, per replication
 };
 
+/// Contention on one key of a lock table, per replication.
+struct KeyResult {
+  std::uint32_t key = 0;
+  double acquisitions = 0;
+  double mean_wait = 0;
+};
+
 struct PoolResult {
   std::string name;
   int capacity = 1;
+  std::string on_full = "wait";  ///< "wait", "reject" or "overcommit"
+  int keys = 0;                  ///< > 0: a lock table of this many keys
+  double rejections = 0;         ///< requests turned away, per replication
+  std::vector<KeyResult> hot_keys;  ///< lock tables: the most-waited keys
   Estimate utilization;  ///< mean tokens held / capacity
   Estimate mean_wait;    ///< time from asking for tokens to getting them
   Estimate mean_held;    ///< time-averaged tokens held
@@ -71,6 +82,8 @@ struct ClassResult {
   double loss_probability = 0;
   ResponseResult response;
   std::vector<StepResult> steps;
+  Estimate makespan;       ///< batch classes: time until the last job finished
+  double unfinished = 0;   ///< batch classes: replications where not every job finished
 };
 
 struct Bottleneck {

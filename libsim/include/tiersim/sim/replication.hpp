@@ -26,6 +26,7 @@ struct PoolCounters {
   double acquisitions = 0;
   double sum_wait = 0;
   double waiting = 0;  ///< a level: requests waiting at snapshot time
+  double rejections = 0;  ///< requests turned away (on_full: reject)
 };
 
 struct ClassCounters {
@@ -54,10 +55,19 @@ struct Counters {
   [[nodiscard]] Counters minus(const Counters& earlier) const;
 };
 
+/// Contention on one key of a lock table.
+struct KeyContention {
+  std::uint32_t key = 0;
+  double acquisitions = 0;
+  double sum_wait = 0;
+};
+
 struct ReplicationResult {
   std::vector<Counters> snapshots;  ///< at warm-up end, each batch end, and run end
   std::vector<ResponseHistogram> response;  ///< per class, after warm-up
   std::vector<Counters> windows;  ///< at the end of each time-series window
+  std::vector<double> makespan;   ///< per class: when its last batch job finished (NaN: not all did)
+  std::vector<std::vector<KeyContention>> hot_keys;  ///< per pool: most-waited keys (lock tables)
   std::vector<std::vector<double>> samples;  ///< per class: a uniform sample of response times
   std::uint64_t events = 0;
   bool saturated = false;
