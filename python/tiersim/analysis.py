@@ -1,0 +1,527 @@
+"""The bottleneck finder: where throughput saturates, why, and what comes next.
+
+* :func:`operational` — demands, utilizations, asymptotic bounds, N* and MVA
+  for any model, without simulating it (the C++ core computes them).
+* :func:`compare` — the simulation next to that theory, with the reasons the
+  two may differ when the model is not product form.
+* :func:`breakdown` — where a class's response time goes: service and
+  waiting per resource, pools and locks included.
+* :func:`find_knee` — the saturation point of a load sweep, and the resource
+  that saturates first.
+* :func:`migrate` — fix the bottleneck, find the next one, and repeat.
+* :func:`what_if` — several variants of one model as one experiment: one
+  table, one figure, and the cheapest variant that meets an SLO.
+"""
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import translate_core_errors
+from .model import Model
+from .results import Results
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+    from .sweep import SweepResults
+
+__all__ = ["OperationalAnalysis", "operational", "compare", "breakdown", "Knee", "find_knee",
+           "migrate", "WhatIf", "what_if"]
+
+
+def _f(x: Any) -> float:
+    return float("nan") if x is None else float(x)
+
+
+# -- operational analysis -----------------------------------------------------
+
+@dataclass(frozen=True)
+class OperationalAnalysis:
+    """Operational analysis of a model (no simulation): the numbers a capacity
+    planner computes by hand, for every class and station.
+
+    ``demands`` has one row per class and station (``visits``, ``demand`` =
+    visits × mean service time, ``demand_per_server``); ``stations`` the
+    utilization the open classes put on each station and, for closed models,
+    MVA's utilization, queue length and residence time; ``classes`` the
+    asymptotic bounds (``throughput_upper`` = min(N/(D+Z), 1/D_max) closed or
+    1/D_max open, ``response_lower``, ``n_star`` = (D+Z)/D_max) and MVA's
+    throughput and response. ``caveats`` says why a simulation of this model
+    may differ (pools, non-exponential FCFS service, priorities, ...).
+
+    >>> import tiersim
+    >>> m = tiersim.Model("shop").station("cpu", servers=2).station("disk")
+    >>> _ = m.closed_class("users", 30, think=tiersim.Exponential(mean=2.0)).visit(
+    ...     "cpu", tiersim.Exponential(mean=0.1)).visit("disk", tiersim.Exponential(mean=0.08))
+    >>> a = operational(m)
+    >>> a.bottleneck, round(float(a.classes.loc[0, "n_star"]), 1)
+    ('disk', 27.2)
+    """
+
+    bottleneck: str
+    demands: pd.DataFrame
+    stations: pd.DataFrame
+    classes: pd.DataFrame
+    mva_method: str
+    caveats: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """A text report of the analysis."""
+        lines = [f"Operational analysis (no simulation); bottleneck: {self.bottleneck!r}"]
+        for _, c in self.classes.iterrows():
+            if c["type"] == "open":
+                lines.append(f"  class {c['name']!r} (open, {c['arrival_rate']:.4g}/s): D = {c['total_demand']:.4g} s, "
+                             f"D_max = {c['max_demand']:.4g} s at {c['bottleneck']!r}; "
+                             f"saturates at {c['throughput_upper']:.4g}/s")
+            else:
+                mva = (f"; MVA X = {c['mva_throughput']:.4g}/s, R = {c['mva_response']:.4g} s"
+                       if not math.isnan(c["mva_throughput"]) else "")
+                lines.append(f"  class {c['name']!r} (closed, N = {int(c['population'])}, Z = {c['think']:.4g} s): "
+                             f"D = {c['total_demand']:.4g} s, D_max = {c['max_demand']:.4g} s at {c['bottleneck']!r}; "
+                             f"X <= {c['throughput_upper']:.4g}/s, R >= {c['response_lower']:.4g} s, "
+                             f"N* = {c['n_star']:.3g}{mva}")
+        for c in self.caveats:
+            lines.append(f"  note: {c}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return self.summary()
+
+
+def operational(model: Model) -> OperationalAnalysis:
+    """Operational analysis of ``model``: see :class:`OperationalAnalysis`."""
+    from . import _core
+
+    with translate_core_errors():
+        data = json.loads(_core.analyze_json(model._json_for_core()))
+    return _analysis_from_dict(data)
+
+
+def _analysis_from_dict(data: Mapping[str, Any]) -> OperationalAnalysis:
+    demand_rows, class_rows = [], []
+    mva = data.get("mva") or {}
+    mva_x = mva.get("throughput") or []
+    mva_r = mva.get("response") or []
+    for i, c in enumerate(data.get("classes", [])):
+        for d in c.get("demands", []):
+            demand_rows.append({"class": c["name"], "station": d["station"], "servers": d["servers"],
+                                "visits": _f(d["visits"]), "demand": _f(d["demand"]),
+                                "demand_per_server": _f(d["demand_per_server"])})
+        class_rows.append({"name": c["name"], "type": c["type"], "arrival_rate": _f(c["arrival_rate"]),
+                           "population": _f(c["population"]), "think": _f(c["think"]),
+                           "total_demand": _f(c["total_demand"]), "bottleneck": c["bottleneck"],
+                           "max_demand": _f(c["max_demand"]), "throughput_upper": _f(c["throughput_upper"]),
+                           "response_lower": _f(c["response_lower"]), "n_star": _f(c["n_star"]),
+                           "mva_throughput": _f(mva_x[i]) if i < len(mva_x) else math.nan,
+                           "mva_response": _f(mva_r[i]) if i < len(mva_r) else math.nan})
+    station_rows = [{"name": s["name"], "servers": s["servers"], "open_utilization": _f(s["open_utilization"]),
+                     "mva_utilization": _f(s["mva_utilization"]), "mva_queue_length": _f(s["mva_queue_length"]),
+                     "mva_residence": _f(s["mva_residence"])} for s in data.get("stations", [])]
+    demands = pd.DataFrame(demand_rows, columns=["class", "station", "servers", "visits", "demand",
+                                                 "demand_per_server"]).astype({"servers": "Int64"})
+    stations = pd.DataFrame(station_rows, columns=["name", "servers", "open_utilization", "mva_utilization",
+                                                   "mva_queue_length", "mva_residence"]).astype({"servers": "Int64"})
+    classes = pd.DataFrame(class_rows, columns=["name", "type", "arrival_rate", "population", "think",
+                                                "total_demand", "bottleneck", "max_demand", "throughput_upper",
+                                                "response_lower", "n_star", "mva_throughput", "mva_response"])
+    return OperationalAnalysis(bottleneck=data.get("bottleneck", ""), demands=demands, stations=stations,
+                               classes=classes, mva_method=mva.get("method", ""),
+                               caveats=list(data.get("caveats", [])))
+
+
+# -- simulation next to theory --------------------------------------------------
+
+def compare(model: Model, results: Results) -> pd.DataFrame:
+    """Simulated values next to the analytic ones, one row per quantity.
+
+    Columns ``quantity, name, simulated, lo, hi, analytic, source, inside``:
+    station utilizations against the open-class prediction (λ × demand) or
+    MVA, class throughputs against MVA and the asymptotic bound, class
+    responses against MVA and the lower bound. ``inside`` says whether the
+    analytic value lies in the simulated 95% interval (bounds: whether the
+    simulation respects them). When the model is not product form the
+    differences are expected; :func:`operational` lists why.
+
+    >>> import tiersim
+    >>> m = tiersim.Model("mm1").station("cpu")
+    >>> _ = m.open_class("q", tiersim.Exponential(rate=0.5)).visit("cpu", tiersim.Exponential(mean=1.0))
+    >>> r = m.run(until=20000, replications=8, seed=1, progress=False)
+    >>> row = compare(m, r).iloc[0]
+    >>> row["quantity"], float(row["analytic"]), bool(row["inside"])
+    ('utilization', 0.5, True)
+    """
+    a = operational(model)
+    rows: list[dict[str, Any]] = []
+    st = results.stations.set_index("name")
+    for _, s in a.stations.iterrows():
+        if pd.isna(s["servers"]) or s["name"] not in st.index:
+            continue
+        sim = st.loc[s["name"]]
+        if not math.isnan(s["mva_utilization"]):
+            value, source = s["mva_utilization"], f"MVA ({a.mva_method})"
+        elif s["open_utilization"] > 0:
+            value, source = s["open_utilization"], "utilization law (λ × D / c)"
+        else:
+            continue
+        rows.append(_row("utilization", s["name"], sim["utilization"], sim["utilization_lo"],
+                         sim["utilization_hi"], value, source))
+    cl = results.classes.set_index("name")
+    for _, c in a.classes.iterrows():
+        if c["name"] not in cl.index:
+            continue
+        sim = cl.loc[c["name"]]
+        if not math.isnan(c["mva_throughput"]):
+            rows.append(_row("throughput", c["name"], sim["throughput"], sim["throughput_lo"], sim["throughput_hi"],
+                             c["mva_throughput"], f"MVA ({a.mva_method})"))
+            rows.append(_row("response", c["name"], sim["response_mean"], sim["response_mean_lo"],
+                             sim["response_mean_hi"], c["mva_response"], f"MVA ({a.mva_method})"))
+        rows.append(_row("throughput", c["name"], sim["throughput"], sim["throughput_lo"], sim["throughput_hi"],
+                         c["throughput_upper"], "upper bound", bound="upper"))
+        rows.append(_row("response", c["name"], sim["response_mean"], sim["response_mean_lo"],
+                         sim["response_mean_hi"], c["response_lower"], "lower bound", bound="lower"))
+    return pd.DataFrame(rows, columns=["quantity", "name", "simulated", "lo", "hi", "analytic", "source", "inside"])
+
+
+def _row(quantity: str, name: str, sim: float, lo: float, hi: float, analytic: float, source: str,
+         bound: str | None = None) -> dict[str, Any]:
+    if bound == "upper":
+        inside = bool(lo <= analytic * (1 + 1e-9))
+    elif bound == "lower":
+        inside = bool(hi >= analytic * (1 - 1e-9))
+    else:
+        inside = bool(lo <= analytic <= hi) if not (math.isnan(lo) or math.isnan(hi)) else False
+    return {"quantity": quantity, "name": name, "simulated": float(sim), "lo": float(lo), "hi": float(hi),
+            "analytic": float(analytic), "source": source, "inside": inside}
+
+
+# -- response-time breakdown ---------------------------------------------------------
+
+def breakdown(results: Results, cls: str | None = None) -> pd.DataFrame:
+    """Where each class's response time goes, per resource: service and waiting.
+
+    One row per class and resource (a station, a pool, or ``(delay)``) with
+    ``kind`` (``station``, ``pool``, ``delay``, ``parallel``), ``visits`` per
+    request, ``wait`` and ``service`` per request, their ``total`` and its
+    ``share`` of the class's mean response. Waiting for a pool (threads,
+    connections, a row lock) is its own row, so "which layer is slow"
+    includes software resources. Steps that visit the same resource add up.
+
+    >>> import tiersim
+    >>> m = tiersim.Model("mm1").station("cpu")
+    >>> _ = m.open_class("q", tiersim.Exponential(rate=0.5)).visit("cpu", tiersim.Exponential(mean=1.0))
+    >>> b = breakdown(m.run(until=20000, replications=4, seed=1, progress=False))
+    >>> b[["resource", "kind"]].values.tolist()
+    [['cpu', 'station']]
+    >>> round(float(b["share"].sum()), 2)
+    1.0
+    """
+    steps = results.steps
+    classes = results.classes.set_index("name")
+    names = [cls] if cls is not None else list(classes.index)
+    rows = []
+    for name in names:
+        s = steps[steps["class"] == name]
+        total_response = float(classes.loc[name, "response_mean"]) if name in classes.index else math.nan
+        groups: dict[tuple[str, str], dict[str, float]] = {}
+        for _, st in s.iterrows():
+            kind = {"visit": "station", "acquire": "pool", "delay": "delay", "fork": "parallel"}.get(st["kind"])
+            if kind is None:
+                continue  # releases, choices, branches and joins take no time
+            resource = st["target"] if kind in ("station", "pool") else ("(delay)" if kind == "delay" else st["id"])
+            g = groups.setdefault((resource, kind), {"visits": 0.0, "wait": 0.0, "service": 0.0})
+            g["visits"] += _nz(st["visits"])
+            g["wait"] += _nz(st["wait"])
+            g["service"] += _nz(st["service"])
+        for (resource, kind), g in groups.items():
+            total = g["wait"] + g["service"]
+            rows.append({"class": name, "resource": resource, "kind": kind, "visits": g["visits"],
+                         "wait": g["wait"], "service": g["service"], "total": total,
+                         "share": total / total_response if total_response > 0 else math.nan})
+    df = pd.DataFrame(rows, columns=["class", "resource", "kind", "visits", "wait", "service", "total", "share"])
+    return df.sort_values(["class", "total"], ascending=[True, False], kind="stable").reset_index(drop=True)
+
+
+def _nz(x: Any) -> float:
+    return 0.0 if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+# -- the knee of a load sweep -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Knee:
+    """The saturation point of a load sweep.
+
+    ``load`` is where throughput stops following load: for a closed model the
+    population N_knee, for an open one the arrival rate. ``throughput`` is the
+    plateau, ``resource`` the station that saturates first (the busiest at the
+    heaviest load), ``method`` says how it was found.
+    """
+
+    label: str
+    load: float
+    throughput: float
+    resource: str
+    method: str
+    sweep: Any = field(repr=False, compare=False, default=None)
+
+    def plot(self, ax: Axes | None = None, cls: str | None = None) -> Axes:
+        """Throughput against load with the knee and its asymptotes marked."""
+        import matplotlib.pyplot as plt
+
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7.0, 4.5))
+        c = self.sweep.classes
+        if cls is not None:
+            c = c[c["name"] == cls]
+        x = c.groupby(self.label)["throughput"].sum()
+        ax.plot(x.index.astype(float), x.values, "o-", label="simulated throughput")
+        ax.axvline(self.load, color="tab:red", linestyle="--",
+                   label=f"knee: {self.label} = {self.load:.3g} ({self.resource} saturates)")
+        ax.axhline(self.throughput, color="grey", linestyle=":", label=f"plateau {self.throughput:.3g}/s")
+        ax.set_xlabel("users (N)" if self.label == "users" else f"{self.label} (requests/s)")
+        ax.set_ylabel("throughput (requests/s)")
+        ax.set_title("Where throughput saturates")
+        ax.legend(loc="lower right")
+        return ax
+
+
+def find_knee(sweep: SweepResults, cls: str | None = None) -> Knee:
+    """Finds the saturation point of a load sweep (see :func:`~tiersim.sweep.load_sweep`).
+
+    **Closed models** (label ``users``): the knee is where the light-load
+    asymptote X = N/(R₁ + Z) meets the heavy-load plateau X_max, i.e.
+    N_knee = X_max · (R₁ + Z), with R₁ the response and Z the think time
+    (from N/X − R) at the lightest load, and X_max the highest simulated
+    throughput. For a product-form model this is N* = (D + Z)/D_max.
+
+    **Open models** (label ``rate``): by the utilization law U = λ·D, every
+    unsaturated point estimates the saturation rate as λ / U of the busiest
+    station; the knee is the median of those estimates (robust to noisy
+    points), capped by the highest throughput seen when the sweep went past
+    saturation.
+
+    Both use every point's mean over replications; the resource is the
+    station with the highest utilization at the heaviest load.
+
+    >>> import tiersim
+    >>> from tiersim.sweep import load_sweep
+    >>> m = tiersim.Model("mm1").station("cpu")
+    >>> _ = m.open_class("q", tiersim.Exponential(rate=0.5)).visit("cpu", tiersim.Exponential(mean=0.1))
+    >>> s = load_sweep(m, rates=[2, 4, 6, 8], until=2000, replications=2, seed=1, progress=False)
+    >>> k = find_knee(s)
+    >>> k.resource, round(k.load)
+    ('cpu', 10)
+    """
+    label = sweep.label
+    classes = sweep.classes
+    if cls is not None:
+        classes = classes[classes["name"] == cls]
+    per_point = classes.groupby(label, sort=False).agg(
+        throughput=("throughput", "sum"),
+        response=("response_mean", "mean")).reset_index()
+    per_point["load"] = per_point[label].astype(float)
+    per_point = per_point.sort_values("load")
+    st = sweep.stations
+    queueing = st[st["servers"].notna()]
+    heaviest = per_point["load"].iloc[-1]
+    at_heaviest = queueing[queueing[label].astype(float) == heaviest]
+    resource = str(at_heaviest.loc[at_heaviest["utilization"].idxmax(), "name"]) if len(at_heaviest) else ""
+    x_max = float(per_point["throughput"].max())
+    if label == "users":
+        first = per_point.iloc[0]
+        n1, x1, r1 = float(first["load"]), float(first["throughput"]), float(first["response"])
+        think = max(0.0, n1 / x1 - r1) if x1 > 0 else 0.0
+        load = x_max * (r1 + think)
+        method = "closed: X_max · (R₁ + Z), where the light-load asymptote meets the plateau"
+    else:
+        estimates = []
+        for _, p in per_point.iterrows():
+            lam = float(p["load"])
+            u = queueing[(queueing[label].astype(float) == lam) & (queueing["name"] == resource)]["utilization"]
+            if len(u) and 0.05 < float(u.iloc[0]) < 0.97 and p["throughput"] >= 0.97 * lam:
+                estimates.append(lam / float(u.iloc[0]))
+        if estimates:
+            load = float(np.median(estimates))
+            if per_point["throughput"].iloc[-1] < 0.97 * heaviest:  # the sweep went past saturation
+                load = min(load, x_max * 1.02)
+            method = "open: median over unsaturated points of λ / U of the busiest station (utilization law)"
+        else:
+            load = x_max
+            method = "open: highest throughput seen (no unsaturated point to extrapolate from)"
+    plateau = x_max if label == "users" else load
+    return Knee(label=label, load=load, throughput=plateau, resource=resource, method=method, sweep=sweep)
+
+
+# -- bottleneck migration -------------------------------------------------------------
+
+def _add_server(model: Model, station: str) -> Model:
+    from .variants import with_servers
+
+    servers = next(s.get("servers", 1) for s in model.to_dict()["stations"] if s["name"] == station)
+    return with_servers(model, station, int(servers or 1) + 1)
+
+
+def migrate(model: Model, steps: int = 3, remedy: Callable[[Model, str], Model] | None = None, *,
+            simulate: bool = False, **run: Any) -> pd.DataFrame:
+    """The chain of bottlenecks: fix the current one, find the next, repeat.
+
+    At each step the bottleneck (largest demand per server, from
+    :func:`operational`) is named with its per-server demand and the
+    throughput ceiling it sets (1/D_max for an open model; min(N/(D+Z),
+    1/D_max) for a closed one), then ``remedy(model, station)`` is applied —
+    by default one more server at that station. With ``simulate=True`` each
+    step is also simulated (``run`` is passed to :meth:`Model.run`) and the
+    simulated throughput and bottleneck utilization are added.
+
+    >>> import tiersim
+    >>> m = tiersim.Model("chain").station("a").station("b").station("c")
+    >>> q = m.open_class("q", tiersim.Exponential(rate=10))
+    >>> _ = q.visit("a", tiersim.Exponential(mean=0.04)).visit("b", tiersim.Exponential(mean=0.03))
+    >>> _ = q.visit("c", tiersim.Exponential(mean=0.025))
+    >>> chain = migrate(m, steps=2)
+    >>> chain["bottleneck"].tolist(), chain["ceiling_throughput"].round(2).tolist()
+    (['a', 'b', 'c'], [25.0, 33.33, 40.0])
+    """
+    fix = remedy or _add_server
+    rows = []
+    current = model
+    for step in range(steps + 1):
+        a = operational(current)
+        st = a.stations.set_index("name")
+        d = a.demands.groupby("station")["demand_per_server"].sum()
+        ceiling = float(a.classes["throughput_upper"].min())
+        row: dict[str, Any] = {"step": step, "bottleneck": a.bottleneck,
+                               "servers": int(st.loc[a.bottleneck, "servers"]) if a.bottleneck else 0,
+                               "demand_per_server": float(d.get(a.bottleneck, math.nan)),
+                               "ceiling_throughput": ceiling,
+                               "remedy": "" if step == 0 else f"one more server at {rows[-1]['bottleneck']!r}"
+                               if remedy is None else f"remedy at {rows[-1]['bottleneck']!r}"}
+        if simulate:
+            r = current.run(progress=False, **run)
+            row["simulated_throughput"] = float(r.classes["throughput"].sum())
+            util = r.stations.set_index("name")["utilization"]
+            row["simulated_utilization"] = float(util.get(a.bottleneck, math.nan))
+        rows.append(row)
+        if step < steps and a.bottleneck:
+            current = fix(current, a.bottleneck)
+    return pd.DataFrame(rows)
+
+
+# -- what-if comparisons -------------------------------------------------------------------
+
+@dataclass
+class WhatIf:
+    """Several variants of one model under the same loads: one table, one figure.
+
+    ``table`` has one row per variant and load: ``throughput``, ``mean`` and
+    ``p95`` response (summed over / of the first class unless ``cls``),
+    ``meets_slo`` and ``cost``.
+    """
+
+    table: pd.DataFrame
+    label: str
+    slo: float | None
+    percentile: str
+
+    def cheapest(self, load: float | None = None) -> str | None:
+        """The cheapest variant meeting the SLO at ``load`` (default: the heaviest), or None."""
+        t = self.table
+        if load is None:
+            load = float(t["load"].max())
+        ok = t[(t["load"] == load) & t["meets_slo"]]
+        if ok.empty:
+            return None
+        return str(ok.sort_values(["cost", "variant"]).iloc[0]["variant"])
+
+    def plot(self, fig: Figure | None = None) -> Figure:
+        """Throughput and the SLO percentile against load, one line per variant, with the SLO line."""
+        import matplotlib.pyplot as plt
+
+        if fig is None:
+            fig = plt.figure(figsize=(11.0, 4.5))
+        ax1, ax2 = fig.subplots(1, 2)
+        for name, g in self.table.groupby("variant", sort=False):
+            ax1.plot(g["load"], g["throughput"], "o-", label=str(name))
+            ax2.plot(g["load"], g[self.percentile], "o-", label=str(name))
+        xlabel = "users (N)" if self.label == "users" else "arrival rate (requests/s)"
+        ax1.set_xlabel(xlabel)
+        ax1.set_ylabel("throughput (requests/s)")
+        ax1.set_title("Throughput")
+        ax2.set_xlabel(xlabel)
+        ax2.set_ylabel(f"{self.percentile} response (s)")
+        ax2.set_title(f"{self.percentile} response")
+        if self.slo is not None:
+            ax2.axhline(self.slo, color="tab:red", linestyle="--", label=f"SLO {self.slo:g} s")
+        ax1.legend()
+        ax2.legend()
+        fig.tight_layout()
+        return fig
+
+
+def what_if(model: Model, variants: Mapping[str, Model | Callable[[Model], Model]], *,
+            rates: Sequence[float] | None = None, users: Sequence[int] | None = None,
+            slo: float | None = None, percentile: str = "p95", costs: Mapping[str, float] | None = None,
+            cls: str | None = None, **run: Any) -> WhatIf:
+    """Runs every variant at every load as one experiment (one parallel sweep).
+
+    ``variants`` maps a name to a model or to a function of the base model
+    (e.g. ``lambda m: with_servers(m, "db", 2)``); the base itself is
+    included as ``"baseline"`` unless a variant has that name. Give
+    ``rates`` (open) or ``users`` (closed). ``slo`` is the most the response
+    ``percentile`` (``"p95"``, ``"p99"``, ``"mean"``, ...) may be, in
+    seconds; ``costs`` gives each variant's price so :meth:`WhatIf.cheapest`
+    can name the cheapest that meets the SLO. ``run`` goes to
+    :func:`~tiersim.sweep.sweep` (``until``, ``replications``, ``seed``,
+    ``executor``, ``progress``, ...).
+
+    >>> import tiersim
+    >>> from tiersim.variants import with_servers
+    >>> m = tiersim.Model("shop").station("db")
+    >>> _ = m.open_class("q", tiersim.Exponential(rate=5)).visit("db", tiersim.Exponential(mean=0.15))
+    >>> w = what_if(m, {"two disks": lambda m: with_servers(m, "db", 2)}, rates=[4, 6],
+    ...             slo=1.0, costs={"baseline": 1, "two disks": 2}, until=3000, replications=2,
+    ...             seed=1, progress=False)
+    >>> w.cheapest(6)
+    'two disks'
+    """
+    from .sweep import sweep
+    from .variants import with_arrival_rate, with_population
+
+    if (rates is None) == (users is None):
+        raise TypeError("what_if: give exactly one of rates (open classes) or users (closed classes)")
+    label, loads = ("rate", list(rates)) if rates is not None else ("users", list(users or []))
+    built: dict[str, Model] = {}
+    if "baseline" not in variants:
+        built["baseline"] = model
+    for name, v in variants.items():
+        built[name] = v if isinstance(v, Model) else v(model)
+    points: dict[str, Model] = {}
+    keys = []
+    for name, m in built.items():
+        for load in loads:
+            key = f"{name} @ {load}"
+            points[key] = with_arrival_rate(m, load, cls) if label == "rate" else with_population(m, int(load), cls)
+            keys.append((key, name, load))
+    s = sweep(points, label="point", **run)
+    cl = s.classes
+    column = "response_mean" if percentile == "mean" else f"response_{percentile}"
+    rows = []
+    for key, name, load in keys:
+        c = cl[cl["point"] == key]
+        if cls is not None:
+            c = c[c["name"] == cls]
+        first = c.iloc[0]
+        value = float(first[column])
+        rows.append({"variant": name, "load": float(load), "throughput": float(c["throughput"].sum()),
+                     "mean": float(first["response_mean"]), percentile: value,
+                     "meets_slo": bool(slo is None or value <= slo),
+                     "cost": float((costs or {}).get(name, math.nan))})
+    return WhatIf(table=pd.DataFrame(rows), label=label, slo=slo, percentile=percentile)
