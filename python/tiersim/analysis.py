@@ -369,15 +369,29 @@ def _add_server(model: Model, station: str) -> Model:
     return with_servers(model, station, int(servers or 1) + 1)
 
 
+def _mix_demand(a: OperationalAnalysis, station: str) -> float:
+    """Per-server demand at ``station`` for one request of the class mix."""
+    if not station:
+        return math.nan
+    weights = {}
+    for _, c in a.classes.iterrows():
+        weights[c["name"]] = c["arrival_rate"] if c["type"] == "open" else c["population"]
+    total = sum(w for w in weights.values() if not math.isnan(w)) or 1.0
+    d = a.demands[a.demands["station"] == station]
+    return float(sum(row["demand_per_server"] * weights.get(row["class"], 0.0) / total for _, row in d.iterrows()))
+
+
 def migrate(model: Model, steps: int = 3, remedy: Callable[[Model, str], Model] | None = None, *,
             simulate: bool = False, **run: Any) -> pd.DataFrame:
     """The chain of bottlenecks: fix the current one, find the next, repeat.
 
     At each step the bottleneck (largest demand per server, from
-    :func:`operational`) is named with its per-server demand and the
-    throughput ceiling it sets (1/D_max for an open model; min(N/(D+Z),
-    1/D_max) for a closed one), then ``remedy(model, station)`` is applied —
-    by default one more server at that station. With ``simulate=True`` each
+    :func:`operational`) is named with its per-server demand D_b (averaged
+    over the class mix: arrival rates for open classes, populations for
+    closed ones) and the throughput ceiling it sets, 1/D_b; for a closed
+    model ``population_limit`` = Σ N/(D+Z) is the other ceiling (the users
+    cannot ask for more). Then ``remedy(model, station)`` is applied — by
+    default one more server at that station. With ``simulate=True`` each
     step is also simulated (``run`` is passed to :meth:`Model.run`) and the
     simulated throughput and bottleneck utilization are added.
 
@@ -396,12 +410,15 @@ def migrate(model: Model, steps: int = 3, remedy: Callable[[Model, str], Model] 
     for step in range(steps + 1):
         a = operational(current)
         st = a.stations.set_index("name")
-        d = a.demands.groupby("station")["demand_per_server"].sum()
-        ceiling = float(a.classes["throughput_upper"].min())
+        d_b = _mix_demand(a, a.bottleneck)
+        closed = a.classes[a.classes["type"] == "closed"]
+        population_limit = (float((closed["population"] / (closed["total_demand"] + closed["think"])).sum())
+                            if len(closed) == len(a.classes) else math.nan)
         row: dict[str, Any] = {"step": step, "bottleneck": a.bottleneck,
                                "servers": int(st.loc[a.bottleneck, "servers"]) if a.bottleneck else 0,
-                               "demand_per_server": float(d.get(a.bottleneck, math.nan)),
-                               "ceiling_throughput": ceiling,
+                               "demand_per_server": d_b,
+                               "ceiling_throughput": 1.0 / d_b if d_b > 0 else math.inf,
+                               "population_limit": population_limit,
                                "remedy": "" if step == 0 else f"one more server at {rows[-1]['bottleneck']!r}"
                                if remedy is None else f"remedy at {rows[-1]['bottleneck']!r}"}
         if simulate:
