@@ -34,6 +34,8 @@ from .errors import ModelError
 from .io import load, loads
 from .model import ClassBuilder, Model
 from .results import Results
+from . import plots, variants
+from .sweep import SweepResults, load_sweep, sweep
 
 __version__: str = _core.__version__
 
@@ -60,6 +62,11 @@ __all__ = [
     "Pareto",
     "Empirical",
     "distribution_from_dict",
+    "sweep",
+    "load_sweep",
+    "SweepResults",
+    "variants",
+    "plots",
 ] + (["analytic"] if _HAS_ANALYTIC else [])
 
 

@@ -1,4 +1,4 @@
-"""The ``tiersim`` command line: ``tiersim run MODEL``, ``tiersim check MODEL``.
+"""The ``tiersim`` command line: ``tiersim run MODEL``, ``tiersim check MODEL``, ``tiersim sweep MODEL``.
 
 Each subcommand is one function decorated with :func:`subcommand`: it adds
 its arguments to the parser it is given and returns the handler
@@ -164,6 +164,133 @@ def _check_command(parser: argparse.ArgumentParser) -> Handler:
     return handle
 
 
+def _load_values(integer: bool) -> Callable[[str], list[float] | list[int]]:
+    """The argparse type of --rates / --users: ``10,20,30`` or ``start:stop:step`` (stop included), or both."""
+    kind = "an integer" if integer else "a number"
+
+    def number(text: str) -> float | int:
+        try:
+            value: float | int = int(text) if integer else float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {kind}") from None
+        if not value > 0 or value != value or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r}: expected {kind} > 0")
+        return value
+
+    def parse(text: str) -> list[float] | list[int]:
+        values: list = []
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            if ":" in part:
+                bits = part.split(":")
+                if len(bits) != 3:
+                    raise argparse.ArgumentTypeError(f"{part!r}: a range is start:stop:step, e.g. 10:150:20")
+                start, stop, step = (number(b) for b in bits)
+                n = int((stop - start) / step + 1e-9) + 1
+                if n < 1 or n > 10000:
+                    raise argparse.ArgumentTypeError(f"{part!r}: expected start <= stop and at most 10000 values")
+                values += [start + i * step if integer else round(start + i * step, 12) for i in range(n)]
+            else:
+                values.append(number(part))
+        if not values:
+            raise argparse.ArgumentTypeError("no values given")
+        return values
+
+    return parse
+
+
+_SWEEP_EPILOG = """\
+examples:
+  tiersim sweep examples/models/mm1.yaml --rates 20,40,60,80,90,95
+  tiersim sweep examples/models/three_tier.yaml --users 10:150:20 --plot load.png
+  tiersim sweep shop.yaml --rates 50:250:50 --class checkout --replications 10 --json > sweep.json
+  tiersim sweep shop.yaml --users 10,50,100 --csv out/    # stations.csv, classes.csv, ... with a users column
+
+--rates sets the arrival rate of the open class (with several open classes and
+no --class, the total rate, keeping the class mix); --users sets the population
+of the closed class. Each load is one point; points run in parallel, one per
+core, and every point uses the model's seed, so the same command gives the
+same numbers.
+"""
+
+
+@subcommand(
+    "sweep",
+    help="run a model at several loads and report the load curve",
+    description="Run a model at increasing load — open arrival rates or closed numbers of users — "
+                "and print, for each load, the throughput, the mean and p95 response time of each "
+                "class and the utilization of the bottleneck: where throughput stops following the "
+                "load, the bottleneck has saturated.",
+    epilog=_SWEEP_EPILOG,
+)
+def _sweep_command(parser: argparse.ArgumentParser) -> Handler:
+    _model_argument(parser)
+    load = parser.add_argument_group("load (give one)")
+    which = load.add_mutually_exclusive_group(required=True)
+    which.add_argument("--rates", type=_load_values(integer=False), metavar="LIST",
+                       help="arrival rates per second: 10,20,30 or 10:100:10")
+    which.add_argument("--users", type=_load_values(integer=True), metavar="LIST",
+                       help="closed populations: 10,50,100 or 10:150:20")
+    load.add_argument("--class", dest="cls", metavar="NAME", help="the class to load (default: all of its kind)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--json", action="store_true", help="print the sweep as JSON: one results document per point")
+    out.add_argument("--csv", metavar="DIR", help="also write stations.csv, pools.csv, classes.csv, steps.csv, "
+                                                  "bottlenecks.csv to DIR, with the load as first column")
+    out.add_argument("--plot", metavar="FILE", help="also save response and throughput vs load to FILE "
+                                                    "(.png, .svg, .pdf)")
+    out.add_argument("--no-progress", action="store_true", help="no progress bar (it shows only on a terminal)")
+    run = parser.add_argument_group("run settings (override the model's `run` section)")
+    run.add_argument("--until", type=float, metavar="T", help="simulated time per replication, in seconds")
+    run.add_argument("--warmup", type=_warmup, metavar="W", help="warm-up time deleted from the statistics, or 'mser5'")
+    run.add_argument("--replications", type=int, metavar="R", help="independent replications per point")
+    run.add_argument("--seed", type=int, metavar="S", help="random seed (the same seed gives the same results)")
+    run.add_argument("--workers", type=int, metavar="N", help="points run at once (default: one per core)")
+
+    def handle(args: argparse.Namespace) -> int:
+        import concurrent.futures
+
+        from .sweep import load_sweep
+
+        if args.workers is not None and args.workers < 1:
+            _error(f"--workers: expected at least 1, got {args.workers}")
+            return EXIT_USAGE
+        model = _load(args.model)
+        executor = None
+        if args.workers is not None:
+            executor = concurrent.futures.ThreadPoolExecutor(args.workers)
+        try:
+            result = load_sweep(model, rates=args.rates, users=args.users, cls=args.cls,
+                                replications=args.replications, until=args.until, warmup=args.warmup,
+                                seed=args.seed, executor=executor, progress=not args.no_progress)
+        except KeyError as e:
+            _error(str(e.args[0]) if e.args else str(e))
+            return EXIT_USAGE
+        finally:
+            if executor is not None:
+                executor.shutdown()
+        if args.csv:
+            result.to_csv(args.csv)
+        if args.plot:
+            from matplotlib.figure import Figure
+
+            from . import plots
+
+            fig = Figure(figsize=(13, 4.8), layout="constrained")
+            left, right = fig.subplots(1, 2)
+            plots.response_vs_load(result, percentile=95, ax=left)
+            plots.throughput_vs_load(result, ax=right)
+            fig.savefig(args.plot)
+        if args.json:
+            sys.stdout.write(result.to_json(indent=2) + "\n")
+            saturated = [v for v, r in zip(result.values, result.points) if r.saturated]
+            if saturated:
+                _warn(f"the model saturated at {result.label} = {', '.join(map(str, saturated))}")
+        else:
+            sys.stdout.write(result.summary() + "\n")
+        return EXIT_OK
+
+    return handle
+
+
 def _version() -> str:
     try:
         from . import __version__
@@ -185,7 +312,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         description=textwrap.fill("tiersim: a discrete-event queueing simulator for multi-tier systems. "
                                   "Describe stations, pools and request classes in a YAML or JSON model "
                                   "file, simulate it, and see where throughput saturates and why.", 79),
-        epilog="examples:\n  tiersim run model.yaml\n  tiersim check model.yaml\n\n"
+        epilog="examples:\n  tiersim run model.yaml\n  tiersim check model.yaml\n"
+               "  tiersim sweep model.yaml --users 10:150:20\n\n"
                f"Run '{PROG} COMMAND --help' for a command's options.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

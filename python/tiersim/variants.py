@@ -1,0 +1,359 @@
+"""Model transformations for what-if studies and sweeps: each returns a changed copy.
+
+Every function takes a :class:`~tiersim.Model` and returns a *new* model with
+one thing changed (arrival rate, population, servers, speed, pool size); the
+model passed in is never modified. They compose, and they are what
+:func:`tiersim.sweep` calls as ``vary``.
+
+>>> import tiersim
+>>> from tiersim.variants import with_servers, with_speed
+>>> m = tiersim.Model("shop").station("db")
+>>> _ = m.open_class("q", tiersim.Exponential(rate=50)).visit("db", tiersim.Exponential(mean=0.015))
+>>> bigger = with_speed(with_servers(m, "db", 2), "db", 1.5)
+>>> bigger.to_dict()["stations"], m.to_dict()["stations"]
+([{'name': 'db', 'servers': 2, 'speed': 1.5}], [{'name': 'db'}])
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from .distributions import distribution_from_dict
+from .errors import ModelError
+from .model import Model
+
+__all__ = [
+    "with_arrival_rate",
+    "scale_load",
+    "with_population",
+    "with_servers",
+    "with_speed",
+    "with_pool_capacity",
+    "with_run",
+    "arrival_rate",
+    "scale_distribution",
+]
+
+M = TypeVar("M", bound=Model)
+
+
+# -- helpers on the plain data ---------------------------------------------
+
+
+def _copy(model: M) -> tuple[dict[str, Any], type[M]]:
+    if not isinstance(model, Model):
+        raise TypeError(f"expected a tiersim.Model, got {type(model).__name__}")
+    return model.to_dict(), type(model)
+
+
+def _named(data: dict[str, Any], section: str, name: str) -> tuple[int, dict[str, Any]]:
+    """The index and entry of ``section`` (stations, pools, classes) called ``name``; KeyError otherwise."""
+    items = data.get(section)
+    entries = items if isinstance(items, list) else []
+    names = [str(e.get("name")) for e in entries if isinstance(e, Mapping)]
+    for i, e in enumerate(entries):
+        if isinstance(e, dict) and e.get("name") == name:
+            return i, e
+    what = {"stations": "station", "pools": "pool", "classes": "class"}[section]
+    close = difflib.get_close_matches(str(name), names, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else (f" (have: {', '.join(names)})" if names else "")
+    raise KeyError(f"no {what} named {name!r}{hint}")
+
+
+def _classes_of(data: dict[str, Any], kind: str, cls: str | None) -> list[tuple[int, dict[str, Any]]]:
+    """The open or closed classes to change: the one named ``cls``, else all of that kind."""
+    if cls is not None:
+        i, c = _named(data, "classes", cls)
+        if c.get("type", "open") != kind:
+            raise ModelError(f"class {cls!r} is {c.get('type', 'open')}, not {kind}", path=f"classes[{i}].type")
+        return [(i, c)]
+    found = [(i, c) for i, c in enumerate(data.get("classes") or [])
+             if isinstance(c, dict) and c.get("type", "open") == kind]
+    if not found:
+        other = "with_population" if kind == "open" else "with_arrival_rate or scale_load"
+        raise ModelError(f"the model has no {kind} class (use {other} for the other kind)", path="classes")
+    return found
+
+
+def _positive_number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name}: expected a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def _count(name: str, value: Any, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValueError(f"{name}: expected an integer >= {minimum}, got {value!r}")
+    return value
+
+
+def _mean(dist: Any, path: str) -> float:
+    try:
+        return distribution_from_dict(dist).mean
+    except ModelError as e:
+        raise ModelError(e.message, path=f"{path}.{e.path}" if e.path else path) from None
+
+
+def scale_distribution(dist: Any, factor: float) -> Any:
+    """A distribution's plain-data form with every time multiplied by ``factor`` (shape kept).
+
+    The mean becomes ``factor`` × the old mean and the SCV stays the same, for
+    every family: deterministic ``value``, exponential ``mean`` (or ``rate`` /
+    factor), uniform ``low`` / ``high``, erlang, lognormal and pareto ``mean``,
+    hyperexponential ``mean`` (or ``mean1`` and ``mean2``), empirical
+    ``samples`` or the ``x`` of each ``cdf`` point.
+
+    >>> scale_distribution({"dist": "uniform", "low": 1, "high": 3}, 0.5)
+    {'dist': 'uniform', 'low': 0.5, 'high': 1.5}
+    >>> scale_distribution({"dist": "exponential", "rate": 4}, 2)
+    {'dist': 'exponential', 'rate': 2.0}
+    >>> scale_distribution(0.25, 4)
+    1.0
+    """
+    factor = _positive_number("factor", factor)
+    if isinstance(dist, (int, float)) and not isinstance(dist, bool):
+        return dist * factor
+    if not isinstance(dist, Mapping):
+        raise ModelError(f"expected a number or a mapping with 'dist', got {type(dist).__name__}")
+    d = dict(dist)
+    kind = d.get("dist")
+    if kind == "deterministic":
+        keys = ["value"]
+    elif kind == "exponential":
+        if "rate" in d:
+            d["rate"] = d["rate"] / factor
+        keys = ["mean"]
+    elif kind == "uniform":
+        keys = ["low", "high"]
+    elif kind in ("erlang", "lognormal", "pareto"):
+        keys = ["mean"]
+    elif kind == "hyperexponential":
+        keys = ["mean", "mean1", "mean2"]
+    elif kind == "empirical":
+        if "samples" in d:
+            d["samples"] = [v * factor for v in d["samples"]]
+        if "cdf" in d:
+            d["cdf"] = [[p[0] * factor, p[1]] for p in d["cdf"]]
+        keys = []
+    else:
+        raise ModelError(f"cannot scale unknown distribution {kind!r}", path="dist")
+    for k in keys:
+        if k in d:
+            d[k] = d[k] * factor
+    return d
+
+
+def _with_mean(dist: Any, mean: float, path: str) -> Any:
+    """``dist`` (plain data) with its mean set to ``mean``, same family and SCV."""
+    if isinstance(dist, Mapping):
+        kind = dist.get("dist")
+        # Set the parameter directly where there is one, so the value is exact.
+        if kind == "exponential":
+            return {"dist": "exponential", "rate": 1.0 / mean} if "rate" in dist else {"dist": "exponential",
+                                                                                      "mean": mean}
+        if kind == "deterministic":
+            return {**dist, "value": mean}
+        if kind in ("erlang", "lognormal", "pareto") or (kind == "hyperexponential" and "mean" in dist):
+            return {**dist, "mean": mean}
+    elif isinstance(dist, (int, float)) and not isinstance(dist, bool):
+        return mean
+    old = _mean(dist, path)
+    if not old > 0:
+        raise ModelError(f"the mean is {old:g}; a distribution with mean 0 cannot be rescaled", path=path)
+    return scale_distribution(dist, mean / old)
+
+
+def arrival_rate(model: Model, cls: str | None = None) -> float:
+    """The arrival rate (1 / mean interarrival) of open class ``cls``, or of all open classes together.
+
+    >>> import tiersim
+    >>> m = tiersim.Model().station("s")
+    >>> _ = m.open_class("a", tiersim.Exponential(rate=3)).visit("s", 0.1)
+    >>> _ = m.open_class("b", tiersim.Uniform(0.1, 0.3)).visit("s", 0.1)
+    >>> arrival_rate(m), arrival_rate(m, "a")
+    (8.0, 3.0)
+    """
+    data, _ = _copy(model)
+    return sum(1.0 / _mean(c.get("interarrival"), f"classes[{i}].interarrival")
+               for i, c in _classes_of(data, "open", cls))
+
+
+# -- the transformations ----------------------------------------------------
+
+
+def with_arrival_rate(model: M, rate: float, cls: str | None = None) -> M:
+    """A copy whose open class ``cls`` arrives at ``rate`` per time unit, same interarrival family.
+
+    An exponential interarrival gets ``rate`` (kept in the ``mean`` form if it
+    was written so); any other family keeps its shape (SCV) and has its mean
+    set to 1 / ``rate``: a deterministic ``value``, the ``mean`` of erlang,
+    lognormal, pareto or hyperexponential, and for uniform, the phases of a
+    hyperexponential and empirical samples or CDF points, every time scaled.
+
+    With ``cls=None`` and one open class, that class gets ``rate``; with
+    several, ``rate`` is the total and each class keeps its share of it (the
+    class mix is unchanged). Raises ``KeyError`` for an unknown class and
+    :class:`~tiersim.ModelError` when the class is closed.
+
+    >>> import tiersim
+    >>> m = tiersim.Model("mm1").station("cpu")
+    >>> _ = m.open_class("jobs", tiersim.Exponential(rate=0.5)).visit("cpu", tiersim.Exponential(mean=1.0))
+    >>> with_arrival_rate(m, 0.8).to_dict()["classes"][0]["interarrival"]
+    {'dist': 'exponential', 'rate': 0.8}
+    >>> m.to_dict()["classes"][0]["interarrival"]       # the original is unchanged
+    {'dist': 'exponential', 'rate': 0.5}
+    >>> m2 = tiersim.Model().station("cpu")
+    >>> _ = m2.open_class("jobs", tiersim.Uniform(1, 3)).visit("cpu", 0.5)
+    >>> with_arrival_rate(m2, 1.0).to_dict()["classes"][0]["interarrival"]
+    {'dist': 'uniform', 'low': 0.5, 'high': 1.5}
+    """
+    rate = _positive_number("rate", rate)
+    data, kind = _copy(model)
+    classes = _classes_of(data, "open", cls)
+    if len(classes) == 1:
+        shares = [1.0]
+    else:
+        rates = [1.0 / _mean(c.get("interarrival"), f"classes[{i}].interarrival") for i, c in classes]
+        shares = [r / sum(rates) for r in rates]
+    for (i, c), share in zip(classes, shares):
+        path = f"classes[{i}].interarrival"
+        if "interarrival" not in c:
+            raise ModelError("an open class needs an interarrival distribution", path=path)
+        c["interarrival"] = _with_mean(c["interarrival"], 1.0 / (rate * share), path)
+    return kind.from_dict(data)
+
+
+def scale_load(model: M, factor: float) -> M:
+    """A copy with every open class arriving ``factor`` times as fast (interarrival times / ``factor``).
+
+    Closed classes are left alone (see :func:`with_population`).
+
+    >>> import tiersim
+    >>> m = tiersim.Model().station("cpu")
+    >>> _ = m.open_class("a", tiersim.Exponential(mean=2.0)).visit("cpu", 0.5)
+    >>> _ = m.open_class("b", 4.0).visit("cpu", 0.5)
+    >>> [c["interarrival"] for c in scale_load(m, 2).to_dict()["classes"]]
+    [{'dist': 'exponential', 'mean': 1.0}, 2.0]
+    """
+    factor = _positive_number("factor", factor)
+    data, kind = _copy(model)
+    for i, c in _classes_of(data, "open", None):
+        if "interarrival" not in c:
+            raise ModelError("an open class needs an interarrival distribution", path=f"classes[{i}].interarrival")
+        c["interarrival"] = scale_distribution(c["interarrival"], 1.0 / factor)
+    return kind.from_dict(data)
+
+
+def with_population(model: M, n: int, cls: str | None = None) -> M:
+    """A copy whose closed class ``cls`` has ``n`` users.
+
+    With ``cls=None`` and one closed class, that class gets ``n``; with
+    several, ``n`` is the total, shared in proportion to the current
+    populations (largest remainders, at least one user each).
+
+    >>> import tiersim
+    >>> m = tiersim.Model().station("cpu")
+    >>> _ = m.closed_class("users", 10, think=tiersim.Exponential(mean=5)).visit("cpu", 0.1)
+    >>> with_population(m, 150).to_dict()["classes"][0]["population"]
+    150
+    """
+    n = _count("n", n)
+    data, kind = _copy(model)
+    classes = _classes_of(data, "closed", cls)
+    if len(classes) == 1:
+        classes[0][1]["population"] = n
+        return kind.from_dict(data)
+    if n < len(classes):
+        raise ValueError(f"n: {n} users cannot be shared among {len(classes)} closed classes (at least one each)")
+    current = [c.get("population") for _, c in classes]
+    if not all(isinstance(p, int) and not isinstance(p, bool) and p > 0 for p in current):
+        current = [1] * len(classes)
+    # Largest remainders of the proportional shares, then at least one user each.
+    total = sum(current)
+    exact = [n * p / total for p in current]
+    counts = [math.floor(x) for x in exact]
+    order = sorted(range(len(classes)), key=lambda j: (-(exact[j] - counts[j]), j))
+    for j in order[: n - sum(counts)]:
+        counts[j] += 1
+    for j in range(len(counts)):
+        if counts[j] == 0:
+            counts[max(range(len(counts)), key=lambda k: counts[k])] -= 1
+            counts[j] = 1
+    for (_, c), k in zip(classes, counts):
+        c["population"] = k
+    return kind.from_dict(data)
+
+
+def with_servers(model: M, station: str, n: int) -> M:
+    """A copy where ``station`` has ``n`` servers (scale out: more cores, workers, disks).
+
+    >>> import tiersim
+    >>> with_servers(tiersim.Model().station("web"), "web", 4).to_dict()["stations"]
+    [{'name': 'web', 'servers': 4}]
+    """
+    n = _count("n", n)
+    data, kind = _copy(model)
+    i, st = _named(data, "stations", station)
+    if st.get("discipline") == "delay":
+        raise ModelError(f"station {station!r} is a delay station: it has no servers to set",
+                         path=f"stations[{i}].servers")
+    st["servers"] = n
+    return kind.from_dict(data)
+
+
+def with_speed(model: M, station: str, speed: float) -> M:
+    """A copy where ``station`` works at ``speed`` (scale up: service time = work / speed).
+
+    ``speed`` replaces the station's speed factor (1 is the reference clock;
+    2 is a CPU twice as fast).
+
+    >>> import tiersim
+    >>> with_speed(tiersim.Model().station("cpu", speed=1.2), "cpu", 2.0).to_dict()["stations"]
+    [{'name': 'cpu', 'speed': 2.0}]
+    """
+    speed = _positive_number("speed", speed)
+    data, kind = _copy(model)
+    _, st = _named(data, "stations", station)
+    st["speed"] = speed
+    return kind.from_dict(data)
+
+
+def with_pool_capacity(model: M, pool: str, n: int) -> M:
+    """A copy where ``pool`` holds ``n`` tokens (threads, connections, locks).
+
+    >>> import tiersim
+    >>> with_pool_capacity(tiersim.Model().pool("threads", 10), "threads", 40).to_dict()["pools"]
+    [{'name': 'threads', 'capacity': 40}]
+    """
+    n = _count("n", n)
+    data, kind = _copy(model)
+    _, p = _named(data, "pools", pool)
+    p["capacity"] = n
+    return kind.from_dict(data)
+
+
+def with_run(model: M, **settings: Any) -> M:
+    """A copy with keys of the ``run`` section set (``seed``, ``until``, ``replications``, ...).
+
+    Unlike :meth:`Model.set_run <tiersim.Model.set_run>`, which changes the
+    model in place, this leaves ``model`` alone. A value of ``None`` removes
+    the key. The core checks the keys and values when the model runs.
+
+    >>> import tiersim
+    >>> m = tiersim.Model().set_run(until=100, seed=1)
+    >>> with_run(m, seed=7, replications=4).run_settings, m.run_settings
+    ({'until': 100, 'seed': 7, 'replications': 4}, {'until': 100, 'seed': 1})
+    """
+    data, kind = _copy(model)
+    run = data.get("run")
+    run = dict(run) if isinstance(run, Mapping) else {}
+    for key, value in settings.items():
+        if value is None:
+            run.pop(key, None)
+        else:
+            run[key] = value
+    data["run"] = run
+    return kind.from_dict(data)
