@@ -1,4 +1,4 @@
-"""The ``tiersim`` command line: ``tiersim run MODEL``, ``tiersim check MODEL``, ``tiersim sweep MODEL``.
+"""The ``tiersim`` command line: ``tiersim run | check | sweep | analyze MODEL``.
 
 Each subcommand is one function decorated with :func:`subcommand`: it adds
 its arguments to the parser it is given and returns the handler
@@ -291,6 +291,135 @@ def _sweep_command(parser: argparse.ArgumentParser) -> Handler:
     return handle
 
 
+_ANALYZE_EPILOG = """\
+examples:
+  tiersim analyze examples/models/three_tier.yaml
+  tiersim analyze shop.yaml --users 10:150:20 --plot out/     # also find the knee, save figures
+  tiersim analyze shop.yaml --migrate 4 --json
+
+It prints, in order: the operational analysis (demands, bounds, N*, MVA, and
+why the model may depart from it), one simulation next to that theory, where
+each class's response time goes, the bottleneck chain (fix the bottleneck,
+find the next), and with --rates/--users the knee of the load curve.
+"""
+
+
+@subcommand(
+    "analyze",
+    help="find the bottleneck: theory, simulation, breakdown and what comes next",
+    description="Analyse a model: service demands, asymptotic bounds, N* and MVA without simulating; "
+                "then one simulation next to that theory, the response-time breakdown per resource "
+                "(service vs waiting, pools included) and the chain of bottlenecks when each is "
+                "fixed in turn. With --rates or --users, also sweep the load and find the knee.",
+    epilog=_ANALYZE_EPILOG,
+)
+def _analyze_command(parser: argparse.ArgumentParser) -> Handler:
+    _model_argument(parser)
+    load = parser.add_argument_group("load sweep (optional, give one)")
+    which = load.add_mutually_exclusive_group()
+    which.add_argument("--rates", type=_load_values(integer=False), metavar="LIST",
+                       help="arrival rates per second: 10,20,30 or 10:100:10")
+    which.add_argument("--users", type=_load_values(integer=True), metavar="LIST",
+                       help="closed populations: 10,50,100 or 10:150:20")
+    parser.add_argument("--migrate", type=int, default=3, metavar="N",
+                        help="steps of the bottleneck chain (default 3; 0 to skip)")
+    out = parser.add_argument_group("output")
+    out.add_argument("--json", action="store_true", help="print everything as one JSON document")
+    out.add_argument("--plot", metavar="DIR", help="save utilization, breakdown (and knee) figures to DIR")
+    out.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run = parser.add_argument_group("run settings (override the model's `run` section)")
+    run.add_argument("--until", type=float, metavar="T", help="simulated time per replication, in seconds")
+    run.add_argument("--warmup", type=_warmup, metavar="W", help="warm-up time, or 'mser5'")
+    run.add_argument("--replications", type=int, metavar="R", help="independent replications")
+    run.add_argument("--seed", type=int, metavar="S", help="random seed")
+
+    def handle(args: argparse.Namespace) -> int:
+        import json as _json
+        from pathlib import Path
+
+        from .analysis import breakdown, compare, find_knee, migrate, operational
+        from .sweep import load_sweep
+
+        if args.migrate < 0:
+            _error(f"--migrate: expected 0 or more, got {args.migrate}")
+            return EXIT_USAGE
+        model = _load(args.model)
+        settings = {"until": args.until, "warmup": args.warmup, "replications": args.replications,
+                    "seed": args.seed}
+        settings = {k: v for k, v in settings.items() if v is not None}
+        theory = operational(model)
+        results = model.run(progress=not args.no_progress, **settings)
+        versus = compare(model, results)
+        parts = breakdown(results)
+        chain = migrate(model, steps=args.migrate) if args.migrate > 0 else None
+        knee = None
+        if args.rates or args.users:
+            sweep = load_sweep(model, rates=args.rates, users=args.users, progress=not args.no_progress,
+                               **settings)
+            knee = find_knee(sweep)
+        if args.plot:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+
+            from . import plots
+
+            out = Path(args.plot)
+            out.mkdir(parents=True, exist_ok=True)
+            for name, draw in (("utilization.png", lambda: plots.utilization_bars(results)),
+                               ("breakdown.png", lambda: plots.response_breakdown(results, by="resource"))):
+                ax = draw()
+                ax.figure.savefig(out / name, dpi=110, bbox_inches="tight")
+                plt.close(ax.figure)
+            if knee is not None:
+                ax = knee.plot()
+                ax.figure.savefig(out / "knee.png", dpi=110, bbox_inches="tight")
+                plt.close(ax.figure)
+        if args.json:
+            doc = {"model": model.name,
+                   "analytic": {"bottleneck": theory.bottleneck, "mva_method": theory.mva_method,
+                                "caveats": theory.caveats,
+                                "classes": theory.classes.to_dict(orient="records"),
+                                "demands": theory.demands.astype(object).where(theory.demands.notna(), None)
+                                .to_dict(orient="records")},
+                   "results": results.to_dict(),
+                   "comparison": versus.to_dict(orient="records"),
+                   "breakdown": parts.to_dict(orient="records"),
+                   "chain": chain.to_dict(orient="records") if chain is not None else None,
+                   "knee": None if knee is None else {"label": knee.label, "load": knee.load,
+                                                      "throughput": knee.throughput,
+                                                      "resource": knee.resource, "method": knee.method}}
+            sys.stdout.write(_json.dumps(doc, indent=2, default=_plain_json) + "\n")
+            return EXIT_OK
+        lines = [theory.summary(), "", results.summary(), "", "Simulation next to theory",
+                 textwrap.indent(versus.to_string(index=False), "  "), "",
+                 "Where the response time goes (per request)",
+                 textwrap.indent(parts.to_string(index=False, float_format=lambda x: f"{x:.4g}"), "  ")]
+        if chain is not None:
+            lines += ["", "Bottleneck chain (one more server at each bottleneck in turn)",
+                      textwrap.indent(chain.to_string(index=False, float_format=lambda x: f"{x:.4g}"), "  ")]
+        if knee is not None:
+            lines += ["", f"Knee: throughput stops following load at {knee.label} = {knee.load:.4g} "
+                          f"(plateau {knee.throughput:.4g}/s); first to saturate: {knee.resource!r}",
+                      f"  method: {knee.method}"]
+        sys.stdout.write("\n".join(lines) + "\n")
+        return EXIT_OK
+
+    return handle
+
+
+def _plain_json(value: object) -> object:
+    """numpy and pandas scalars as plain JSON values (NaN as null)."""
+    import math
+
+    try:
+        f = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    return None if math.isnan(f) else f
+
+
 def _version() -> str:
     try:
         from . import __version__
@@ -313,7 +442,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
                                   "Describe stations, pools and request classes in a YAML or JSON model "
                                   "file, simulate it, and see where throughput saturates and why.", 79),
         epilog="examples:\n  tiersim run model.yaml\n  tiersim check model.yaml\n"
-               "  tiersim sweep model.yaml --users 10:150:20\n\n"
+               "  tiersim sweep model.yaml --users 10:150:20\n"
+               "  tiersim analyze model.yaml\n\n"
                f"Run '{PROG} COMMAND --help' for a command's options.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

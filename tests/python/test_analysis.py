@@ -150,3 +150,26 @@ def test_what_if_names_the_cheapest_variant_that_meets_the_slo() -> None:
 def test_the_analysis_docstrings_run() -> None:
     failed, tried = doctest.testmod(analysis, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert tried > 0 and failed == 0
+
+
+def test_cli_analyze_prints_theory_simulation_breakdown_chain_and_knee(tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    model = str(EXAMPLES / "three_tier.yaml")
+    out = subprocess.run([sys.executable, "-m", "tiersim", "analyze", model, "--until", "300",
+                          "--replications", "2", "--users", "20,60,100", "--plot", str(tmp_path),
+                          "--json", "--no-progress"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["analytic"]["bottleneck"] == "db_disk"
+    assert doc["results"]["bottleneck"]["station"] == "db_disk"
+    assert {row["resource"] for row in doc["breakdown"]} >= {"db_disk", "web_threads"}
+    assert doc["chain"][0]["bottleneck"] == "db_disk"
+    assert doc["knee"]["resource"] == "db_disk"
+    assert {p.name for p in tmp_path.iterdir()} == {"utilization.png", "breakdown.png", "knee.png"}
+    text = subprocess.run([sys.executable, "-m", "tiersim", "analyze", model, "--until", "300",
+                           "--migrate", "1", "--no-progress"], capture_output=True, text=True, timeout=300)
+    assert text.returncode == 0, text.stderr
+    assert "Where the response time goes" in text.stdout and "Bottleneck chain" in text.stdout
