@@ -484,7 +484,8 @@ ModelSpec parse_model(std::string_view text) {
   json doc;
   try {
     doc = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error for syntax; out_of_range for a number beyond double (1e400).
     throw ModelError("", std::string("not valid JSON: ") + e.what());
   }
   return model_from_json(doc);

@@ -878,6 +878,8 @@ class Simulator::Impl {
   // Batch means by completion count (runs that end on max_completions).
   bool count_batches_ = false;
   std::uint64_t measured_completions_ = 0, next_batch_at_ = 0, batch_size_ = 0;
+  int batches_ = 0, next_batch_ = 0;  // time batches: how many, and the next to end
+  double batch_start_ = 0;
   double start_of_windows_ = 0, window_end_ = 0;
   std::uint64_t windows_started_ = 0;
   std::vector<std::uint64_t> seen_;  // completions offered to each class's reservoir
@@ -917,9 +919,13 @@ ReplicationResult Simulator::Impl::run() {
   for (std::uint32_t cu : batch_jobs) start_cycle(cu);
   if (run_.until > 0) {
     q_.push(run_.until, EventPriority::kLate, EventKind::kStop);
-    for (int b = 1; b < batches; ++b)
-      q_.push(warmup + (run_.until - warmup) * b / batches, EventPriority::kLate,
-              EventKind::kBatchEnd);
+    // Batch ends are chained, one pending at a time, to keep the heap small.
+    if (batches > 1) {
+      batches_ = batches;
+      batch_start_ = warmup;
+      next_batch_ = 1;
+      q_.push(warmup + (run_.until - warmup) / batches, EventPriority::kLate, EventKind::kBatchEnd);
+    }
     if (run_.window > 0) schedule_window(warmup);
   } else if (batches > 1) {
     count_batches_ = true;
@@ -981,6 +987,9 @@ ReplicationResult Simulator::Impl::run() {
         break;
       case EventKind::kBatchEnd:
         snapshot();
+        if (++next_batch_ < batches_)
+          q_.push(batch_start_ + (run_.until - batch_start_) * next_batch_ / batches_,
+                  EventPriority::kLate, EventKind::kBatchEnd);
         break;
       case EventKind::kWindowEnd:
         end_window();
