@@ -433,8 +433,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     """The top-level parser and the handler of each subcommand.
 
     >>> parser, handlers = build_parser()
-    >>> sorted(handlers)[:2]
-    ['check', 'run']
+    >>> sorted(handlers)
+    ['analyze', 'check', 'run', 'sweep']
     """
     parser = argparse.ArgumentParser(
         prog=PROG,
