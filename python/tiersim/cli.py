@@ -117,10 +117,15 @@ def _run_command(parser: argparse.ArgumentParser) -> Handler:
     run.add_argument("--max-completions", type=int, metavar="N", help="stop a replication after N completions")
 
     def handle(args: argparse.Namespace) -> int:
+        import warnings
+
         model = _load(args.model)
-        results = model.run(until=args.until, warmup=args.warmup, replications=args.replications, seed=args.seed,
-                            threads=args.threads, max_completions=args.max_completions,
-                            progress=not args.no_progress)
+        with warnings.catch_warnings():
+            # An interrupted run is reported below in one line, not as a Python warning.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            results = model.run(until=args.until, warmup=args.warmup, replications=args.replications,
+                                seed=args.seed, threads=args.threads, max_completions=args.max_completions,
+                                progress=not args.no_progress)
         if args.csv:
             results.to_csv(args.csv)
         if args.json:
@@ -131,6 +136,9 @@ def _run_command(parser: argparse.ArgumentParser) -> Handler:
                 _warn(f"the model saturated{where}: {sat.get('reason') or 'the queue kept growing'}")
         else:
             sys.stdout.write(results.summary() + "\n")
+        if results.run_info.get("interrupted"):
+            _warn("interrupted: the results above cover only what was simulated before Ctrl-C")
+            return EXIT_INTERRUPTED
         return EXIT_OK
 
     return handle

@@ -59,3 +59,19 @@ def test_ctrl_c_returns_the_partial_results_flagged_as_interrupted() -> None:
     assert got["interrupted"] is True
     assert got["completions"] > 0
     assert got["warned"] is True
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_in_the_cli_prints_the_partial_report_and_exits_130() -> None:
+    from pathlib import Path
+    import time
+
+    model = Path(__file__).resolve().parents[2] / "examples" / "models" / "mm1.yaml"
+    proc = subprocess.Popen([sys.executable, "-m", "tiersim", "run", str(model), "--until", "1e12",
+                             "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "INTERRUPTED" in out and "Stations" in out
+    assert "interrupted" in err and "Traceback" not in err
