@@ -79,6 +79,17 @@ def _warmup(text: str) -> float | str:
         raise argparse.ArgumentTypeError(f"expected a time or 'mser5', got {text!r}") from None
 
 
+def _run_settings(parser: argparse.ArgumentParser, per_point: bool = False) -> argparse._ArgumentGroup:
+    """The options every simulating command shares; they override the model's ``run`` section."""
+    run = parser.add_argument_group("run settings (override the model's `run` section)")
+    run.add_argument("--until", type=float, metavar="T", help="simulated time per replication, in seconds")
+    run.add_argument("--warmup", type=_warmup, metavar="W", help="warm-up time deleted from the statistics, or 'mser5'")
+    run.add_argument("--replications", type=int, metavar="R",
+                     help="independent replications" + (" per point" if per_point else ""))
+    run.add_argument("--seed", type=int, metavar="S", help="random seed (the same seed gives the same results)")
+    return run
+
+
 def _model_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL", help="model file: .yaml, .yml or .json ('-' reads YAML from stdin)")
 
@@ -108,11 +119,7 @@ def _run_command(parser: argparse.ArgumentParser) -> Handler:
     out.add_argument("--json", action="store_true", help="print the results document as JSON instead of the report")
     out.add_argument("--csv", metavar="DIR", help="also write stations.csv, pools.csv, classes.csv, steps.csv to DIR")
     out.add_argument("--no-progress", action="store_true", help="no progress bar (it shows only on a terminal)")
-    run = parser.add_argument_group("run settings (override the model's `run` section)")
-    run.add_argument("--until", type=float, metavar="T", help="simulated time per replication, in seconds")
-    run.add_argument("--warmup", type=_warmup, metavar="W", help="warm-up time deleted from the statistics, or 'mser5'")
-    run.add_argument("--replications", type=int, metavar="R", help="independent replications")
-    run.add_argument("--seed", type=int, metavar="S", help="random seed (the same seed gives the same results)")
+    run = _run_settings(parser)
     run.add_argument("--threads", type=int, metavar="N", help="worker threads (0: all cores)")
     run.add_argument("--max-completions", type=int, metavar="N", help="stop a replication after N completions")
 
@@ -246,11 +253,7 @@ def _sweep_command(parser: argparse.ArgumentParser) -> Handler:
     out.add_argument("--plot", metavar="FILE", help="also save response and throughput vs load to FILE "
                                                     "(.png, .svg, .pdf)")
     out.add_argument("--no-progress", action="store_true", help="no progress bar (it shows only on a terminal)")
-    run = parser.add_argument_group("run settings (override the model's `run` section)")
-    run.add_argument("--until", type=float, metavar="T", help="simulated time per replication, in seconds")
-    run.add_argument("--warmup", type=_warmup, metavar="W", help="warm-up time deleted from the statistics, or 'mser5'")
-    run.add_argument("--replications", type=int, metavar="R", help="independent replications per point")
-    run.add_argument("--seed", type=int, metavar="S", help="random seed (the same seed gives the same results)")
+    run = _run_settings(parser, per_point=True)
     run.add_argument("--workers", type=int, metavar="N", help="points run at once (default: one per core)")
 
     def handle(args: argparse.Namespace) -> int:
@@ -335,11 +338,7 @@ def _analyze_command(parser: argparse.ArgumentParser) -> Handler:
     out.add_argument("--json", action="store_true", help="print everything as one JSON document")
     out.add_argument("--plot", metavar="DIR", help="save utilization, breakdown (and knee) figures to DIR")
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
-    run = parser.add_argument_group("run settings (override the model's `run` section)")
-    run.add_argument("--until", type=float, metavar="T", help="simulated time per replication, in seconds")
-    run.add_argument("--warmup", type=_warmup, metavar="W", help="warm-up time, or 'mser5'")
-    run.add_argument("--replications", type=int, metavar="R", help="independent replications")
-    run.add_argument("--seed", type=int, metavar="S", help="random seed")
+    _run_settings(parser)
 
     def handle(args: argparse.Namespace) -> int:
         import json as _json
