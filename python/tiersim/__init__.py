@@ -34,6 +34,7 @@ from .errors import ModelError
 from .io import load, loads
 from .model import ClassBuilder, Model
 from .results import Results
+from . import infra
 from . import plots, variants
 from .sweep import SweepResults, load_sweep, sweep
 
@@ -51,6 +52,7 @@ __all__ = [
     "loads",
     "Results",
     "ModelError",
+    "infra",
     "Distribution",
     "DistributionLike",
     "Deterministic",

@@ -1,5 +1,8 @@
 """Reading model files (YAML or JSON) into a :class:`~tiersim.model.Model`.
 
+A file with a top-level ``system`` key is an infrastructure file (see
+:mod:`tiersim.infra`); it is compiled to the core model it describes.
+
 Problems with the document itself (syntax, a repeated key, a top level that
 is not a mapping) raise :class:`~tiersim.errors.ModelError` with path ``""``
 and the line and column in the message; the core checks the content.
@@ -89,6 +92,11 @@ def _to_model(data: Any, source: str) -> Model:
     bad = [k for k in data if not isinstance(k, str)]
     if bad:
         raise ModelError(f"{source}: top-level key {bad[0]!r} is not a string")
+    if "system" in data:
+        # An infrastructure file (tiers, servers, transactions): compiled to the core model.
+        from .infra.io import model_from_document
+
+        return model_from_document(data, source)
     return Model.from_dict(data)
 
 
