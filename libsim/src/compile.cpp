@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <boost/graph/breadth_first_search.hpp>
 #include <boost/graph/reverse_graph.hpp>
+#include <cmath>
 #include <map>
 #include <set>
 #include <sstream>
@@ -290,7 +291,14 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
       case StepKind::kVisit: {
         c.target = resolve(stations, st.target, path + ".visit", "station");
         double speed = spec.stations[c.target].speed;
-        if (speed != 1.0 && c.time.mean() > 0) c.time = c.time.scaled(1.0 / speed);
+        if (speed != 1.0 && c.time.mean() > 0) {
+          if (!std::isfinite(1.0 / speed)) {
+            std::ostringstream os;
+            os << speed << " is too small: service times divided by it overflow";
+            throw ModelError("stations[" + std::to_string(c.target) + "].speed", os.str());
+          }
+          c.time = c.time.scaled(1.0 / speed);
+        }
         break;
       }
       case StepKind::kAcquire:
@@ -491,6 +499,10 @@ std::vector<double> CompiledModel::visit_ratios(std::uint32_t c) const {
   Eigen::VectorXd rhs = Eigen::VectorXd::Zero(n);
   rhs(cc.entry - cc.first_step) = 1.0;
   Eigen::VectorXd v = a.colPivHouseholderQr().solve(rhs);
+  // Steps never reached (a branch whose probability is 0 in this analysis)
+  // come out as rounding noise around 0, which may be negative: clamp it.
+  for (Eigen::Index i = 0; i < n; ++i)
+    if (std::abs(v(i)) < 1e-12) v(i) = 0.0;
   return {v.data(), v.data() + n};
 }
 

@@ -184,6 +184,9 @@ double Distribution::sample(RandomEngine& eng) const {
     case Kind::kExponential:
       return boost::random::exponential_distribution<double>(p0_)(eng);
     case Kind::kUniform:
+      // Boost needs low < high: with low == high it asserts, or without
+      // assertions loops forever waiting for a draw below high.
+      if (!(p1_ > p0_)) return p0_;
       return boost::random::uniform_real_distribution<double>(p0_, p1_)(eng);
     case Kind::kErlang:
       return boost::random::gamma_distribution<double>(p0_, p1_)(eng);

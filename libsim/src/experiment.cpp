@@ -20,6 +20,9 @@ namespace tiersim {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kSaturatedStation = 0.9;  // below this no station explains a full pool
+constexpr double kSaturatedPool = 0.9;
+constexpr double kQueueing = 0.01;  // mean requests waiting for the pool
 // The MSER-5 pilot draws from streams no measured replication uses.
 constexpr std::uint32_t kPilotReplication = 0xFFFFFFF0u;
 
@@ -461,6 +464,22 @@ ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hook
       out.bottleneck.utilization = s.utilization.mean;
       out.bottleneck.saturation_throughput =
           s.utilization.mean > 0 ? total_throughput / s.utilization.mean : kNaN;
+    }
+  }
+  // A software bottleneck: a pool full with requests queueing for it while no
+  // station is near saturation. (When a station is saturated, full pools above
+  // it are its symptom, not the cause.)
+  if (best < kSaturatedStation) {
+    for (const auto& p : out.pools) {
+      if (p.on_full == "overcommit" || !std::isfinite(p.utilization.mean)) continue;
+      if (p.utilization.mean >= kSaturatedPool && p.mean_queue_length.mean > kQueueing &&
+          p.utilization.mean > best) {
+        best = p.utilization.mean;
+        out.bottleneck.station = p.name;
+        out.bottleneck.kind = "pool";
+        out.bottleneck.utilization = p.utilization.mean;
+        out.bottleneck.saturation_throughput = total_throughput / p.utilization.mean;
+      }
     }
   }
 

@@ -308,7 +308,8 @@ ClassSpec read_class(const json& v, const std::string& path) {
     }
     double mean_rate = span > 0 ? mass / span : c.schedule.back().rate;
     if (!(mean_rate > 0)) mean_rate = c.schedule.front().rate > 0 ? c.schedule.front().rate : 1;
-    c.interarrival = Distribution::exponential(1.0 / mean_rate);
+    c.interarrival =
+        checked(r.field("schedule"), [&] { return Distribution::exponential(1.0 / mean_rate); });
   } else if (c.closed) {
     if (r.has("interarrival"))
       throw ModelError(r.field("interarrival"),
@@ -337,9 +338,7 @@ ClassSpec read_class(const json& v, const std::string& path) {
   return c;
 }
 
-}  // namespace
-
-Distribution distribution_from_json(const json& v, const std::string& path) {
+Distribution read_distribution(const json& v, const std::string& path) {
   if (v.is_number()) {
     double x = detail::number_at(v, path, 0, false);
     return Distribution::deterministic(x);
@@ -378,7 +377,8 @@ Distribution distribution_from_json(const json& v, const std::string& path) {
     ObjectReader r(v, path, {"dist", "mean", "scv", "p", "mean1", "mean2"});
     if (r.has("scv")) {
       double scv = r.number("scv", 1);
-      return Distribution::hyperexponential(positive(r, "mean"), scv);
+      double mean = positive(r, "mean");
+      return checked(r.field("scv"), [&] { return Distribution::hyperexponential(mean, scv); });
     }
     double p = r.number("p", 0);
     if (p > 1) throw ModelError(r.field("p"), detail::show(r.raw("p")) + " is not a probability");
@@ -426,6 +426,14 @@ Distribution distribution_from_json(const json& v, const std::string& path) {
   throw ModelError(path + ".dist",
                    msg + " (expected deterministic, exponential, uniform, erlang, "
                          "hyperexponential, lognormal, pareto or empirical)");
+}
+
+}  // namespace
+
+Distribution distribution_from_json(const json& v, const std::string& path) {
+  // A factory can still refuse values that each passed their own check (a
+  // huge scv makes a phase mean overflow): report that at the distribution.
+  return checked(path, [&] { return read_distribution(v, path); });
 }
 
 void apply_run_overrides(RunSpec& run, const json& v, const std::string& path) {

@@ -103,6 +103,7 @@ json to_json(const ExperimentResult& r) {
   }
   out["classes"] = classes;
   out["bottleneck"] = {{"station", r.bottleneck.station},
+                       {"kind", r.bottleneck.kind},
                        {"utilization", num(r.bottleneck.utilization)},
                        {"saturation_throughput", num(r.bottleneck.saturation_throughput)}};
   out["saturation"] = {{"saturated", r.saturation.saturated},

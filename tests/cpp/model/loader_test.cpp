@@ -141,6 +141,31 @@ TEST(LoaderTest, RejectsTextThatIsNotJson) {
   }
 }
 
+// Values that pass their own range checks but overflow inside a factory or
+// compile() are still ModelErrors at the field (found by fuzzing).
+TEST(LoaderTest, OverflowingParametersAreModelErrorsAtTheField) {
+  json doc = valid();
+  doc["classes"][0]["interarrival"] = json::parse(R"({"dist": "hyperexponential", "mean": 1, "scv": 1e300})");
+  EXPECT_EQ(error_of(doc).rfind("classes[0].interarrival.scv: ", 0), 0u) << error_of(doc);
+  doc = valid();
+  doc["stations"][1]["speed"] = 5e-324;
+  EXPECT_EQ(error_of(doc).rfind("stations[1].speed: ", 0), 0u) << error_of(doc);
+  doc = valid();
+  doc["classes"][0].erase("interarrival");
+  doc["classes"][0]["schedule"] = json::parse(R"([{"from": 0, "rate": 1e-320}])");
+  EXPECT_EQ(error_of(doc).rfind("classes[0].schedule: ", 0), 0u) << error_of(doc);
+}
+
+// nlohmann reports a number beyond double as out_of_range, not parse_error.
+TEST(LoaderTest, RejectsANumberTooLargeForADouble) {
+  try {
+    parse_model(R"({"run": {"seed": 1e400}, "classes": []})");
+    FAIL();
+  } catch (const ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("not valid JSON"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace tiersim
 

@@ -43,6 +43,11 @@ TEST(DistributionTest, ExponentialHasScvOne) {
   EXPECT_DOUBLE_EQ(d.scv(), 1.0);
 }
 TEST(DistributionTest, UniformMoments) { expect_moments(Distribution::uniform(1, 3), 2.0, 4.0 / 12); }
+// low == high is allowed; Boost's uniform would assert, or loop forever without assertions.
+TEST(DistributionTest, UniformWithEqualBoundsIsThatConstant) {
+  expect_moments(Distribution::uniform(0.25, 0.25), 0.25, 0);
+  expect_moments(Distribution::uniform(0.25, 0.25).scaled(2), 0.5, 0);
+}
 TEST(DistributionTest, ErlangHasScvOneOverK) {
   auto d = Distribution::erlang(4, 2.0);
   expect_moments(d, 2.0, 1.0);

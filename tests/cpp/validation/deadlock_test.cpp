@@ -69,3 +69,42 @@ TEST(DeadlockTest, BusyPoolsThatStillMoveAreNotADeadlock) {
 
 }  // namespace
 }  // namespace tiersim::testing
+
+namespace tiersim::testing {
+namespace {
+
+json pooled(int threads) {
+  // Each request holds a thread while it waits 0.1 s on a slow external call
+  // (a delay station: never saturated) and uses 10 ms of CPU.
+  return {{"run", {{"until", 3000}, {"replications", 2}, {"seed", 5}}},
+          {"stations", {{{"name", "cpu"}, {"servers", 4}}, {{"name", "backend"}, {"discipline", "delay"}}}},
+          {"pools", {{{"name", "threads"}, {"capacity", threads}}}},
+          {"classes",
+           {{{"name", "c"},
+             {"interarrival", exponential(1 / 45.0)},
+             {"steps",
+              {{{"acquire", "threads"}},
+               {{"visit", "cpu"}, {"service", exponential(0.01)}},
+               {{"visit", "backend"}, {"service", exponential(0.1)}},
+               {{"release", "threads"}}}}}}}};
+}
+
+TEST(BottleneckTest, AFullPoolWithIdleHardwareIsTheBottleneck) {
+  auto r = run(pooled(5));  // 5 threads x 1/0.11 s = 45/s: the pool is the limit
+  EXPECT_EQ(r.bottleneck.kind, "pool");
+  EXPECT_EQ(r.bottleneck.station, "threads");
+  EXPECT_GT(r.bottleneck.utilization, 0.9);
+}
+
+TEST(BottleneckTest, FullPoolsAboveASaturatedStationPointAtTheStation) {
+  json m = pooled(5);
+  m["classes"][0]["steps"][1]["service"] = exponential(0.09);  // cpu: 45 x 0.09 / 4 = 1.01
+  m["stations"][0]["servers"] = 4;
+  m["classes"][0]["steps"][2]["service"] = exponential(0.001);
+  auto r = run(m);
+  EXPECT_EQ(r.bottleneck.kind, "station");
+  EXPECT_EQ(r.bottleneck.station, "cpu");
+}
+
+}  // namespace
+}  // namespace tiersim::testing

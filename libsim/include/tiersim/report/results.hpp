@@ -87,7 +87,9 @@ struct ClassResult {
 };
 
 struct Bottleneck {
-  std::string station;
+  std::string station;       ///< the station, or the pool when kind is "pool"
+  std::string kind = "station";  ///< "pool": a full pool (threads, connections, a lock) with no
+                                 ///< saturated station under it — a software bottleneck
   double utilization = 0;
   double saturation_throughput = 0;  ///< total throughput when its utilization reaches 1
 };
