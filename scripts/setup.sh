@@ -5,8 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# clang + libclang-rt-14-dev: libFuzzer and its sanitizer runtimes for scripts/fuzz.sh
+# (Debian bookworm's default clang is 14).
 apt_packages=(g++ cmake ninja-build libboost-dev libboost-graph-dev libboost-math-dev
-              libeigen3-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev)
+              libeigen3-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+              clang libclang-rt-14-dev)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

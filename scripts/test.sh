@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: builds the C++ library and its GoogleTest suite, runs it
 # with ctest, then installs the Python package and runs pytest (which also
-# executes the notebooks and the examples).
+# executes the notebooks and the examples, the property tests and the memory
+# checks); then the reliability checks: the C++ tests again under ASan+UBSan,
+# and a bounded libFuzzer run of the model loader (docs/reliability.md).
+# TIERSIM_FUZZ_SECONDS sets the fuzzing time (default 60; 0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -15,3 +18,12 @@ ctest --test-dir build/test -j"$jobs" --output-on-failure
 
 echo "== Python: pytest"
 python3 -m pytest -q tests/python
+
+echo "== Reliability: sanitizers"
+bash scripts/check_sanitizers.sh
+
+fuzz_seconds=${TIERSIM_FUZZ_SECONDS:-60}
+if [ "$fuzz_seconds" -gt 0 ]; then
+  echo "== Reliability: fuzzing the model loader"
+  bash scripts/fuzz.sh "$fuzz_seconds"
+fi

@@ -220,6 +220,16 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
                            "'; give the step an explicit, unique 'id'");
   }
 
+  // A closed user whose think time and steps all take no time would cycle
+  // forever without the clock moving: the run would hang at one instant.
+  if (cs.closed && !(cs.think.mean() > 0) &&
+      std::none_of(cs.steps.begin(), cs.steps.end(),
+                   [](const StepSpec& st) { return st.time.mean() > 0; }))
+    throw ModelError(class_path(ci) + ".think",
+                     "is 0 and every step of closed class '" + cs.name +
+                         "' takes no time: its users would cycle forever without time "
+                         "passing; give think or a step a time > 0");
+
   CompiledClass cc;
   cc.name = cs.name;
   cc.closed = cs.closed;

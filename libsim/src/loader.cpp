@@ -378,7 +378,14 @@ Distribution read_distribution(const json& v, const std::string& path) {
     if (r.has("scv")) {
       double scv = r.number("scv", 1);
       double mean = positive(r, "mean");
-      return checked(r.field("scv"), [&] { return Distribution::hyperexponential(mean, scv); });
+      try {
+        return Distribution::hyperexponential(mean, scv);
+      } catch (const std::invalid_argument&) {
+        // Near scv 1e16 the balanced fit's long phase has probability 0 and infinite mean.
+        throw ModelError(r.field("scv"), detail::show(r.raw("scv")) +
+                                             " is too large for a two-phase fit of mean " +
+                                             detail::show(r.raw("mean")));
+      }
     }
     double p = r.number("p", 0);
     if (p > 1) throw ModelError(r.field("p"), detail::show(r.raw("p")) + " is not a probability");

@@ -240,10 +240,16 @@ class Simulator::Impl {
   // ---- customers walking their route -----------------------------------
   void enter(std::uint32_t cu, std::uint32_t step) {
     for (unsigned guard = 0;; ++guard) {
-      if (guard > kZeroTimeStepLimit)
-        throw std::runtime_error("class '" + m_.classes[customers_[cu].cls].name +
-                                 "' cycles through acquire/release steps without ever taking "
-                                 "time; add a delay or a visit to the cycle");
+      if (guard > kZeroTimeStepLimit) {
+        // A cycle of steps that take no time (acquire, release, choose,
+        // branch) would never let the clock move: the model is at fault.
+        const std::uint32_t c = customers_[cu].cls;
+        throw ModelError("classes[" + std::to_string(c) + "].steps",
+                         "requests of class '" + m_.classes[c].name + "' cycle through step '" +
+                             m_.steps[step].id +
+                             "' and others that take no time, without ever taking time; "
+                             "add a delay or a visit to the cycle");
+      }
       if (step == kExit) {
         finish(cu);
         return;

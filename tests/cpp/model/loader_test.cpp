@@ -156,6 +156,15 @@ TEST(LoaderTest, OverflowingParametersAreModelErrorsAtTheField) {
   EXPECT_EQ(error_of(doc).rfind("classes[0].schedule: ", 0), 0u) << error_of(doc);
 }
 
+TEST(LoaderTest, RejectsAClosedClassWhoseCycleTakesNoTime) {
+  json doc = valid();
+  doc["classes"][1]["think"] = 0;
+  doc["classes"][1]["steps"][0]["service"] = 0;
+  EXPECT_EQ(error_of(doc).rfind("classes[1].think: is 0 and every step", 0), 0u) << error_of(doc);
+  doc["classes"][1]["steps"][0]["service"] = 0.001;  // one step with time is enough
+  EXPECT_EQ(error_of(doc), "(no error)");
+}
+
 // nlohmann reports a number beyond double as out_of_range, not parse_error.
 TEST(LoaderTest, RejectsANumberTooLargeForADouble) {
   try {

@@ -108,3 +108,27 @@ TEST(BottleneckTest, FullPoolsAboveASaturatedStationPointAtTheStation) {
 
 }  // namespace
 }  // namespace tiersim::testing
+
+#include <fstream>
+#include <sstream>
+
+namespace tiersim::testing {
+namespace {
+
+TEST(ZeroTimeCycleTest, ARouteThatNeverTakesTimeIsAModelErrorNotAHang) {
+  // Found by the fuzzer: a branch on memory whose `under` leads back to itself.
+  std::ifstream in(std::string(TIERSIM_SOURCE_DIR) +
+                   "/tests/fuzz/corpus/regress_zero_time_branch_loop.json");
+  ASSERT_TRUE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    run_json(text.str(), R"({"until": 10, "replications": 1})");
+    FAIL() << "expected a ModelError";
+  } catch (const ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("without ever taking time"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace tiersim::testing
