@@ -419,6 +419,8 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
     if (cs.steps[s].kind == StepKind::kJoin)
       boost::add_edge(ids.at(cs.steps[s].target), s, RouteEdge{0.0}, cc.graph);
   check_forks(cs, ci, ids, cc.graph);
+  for (std::uint32_t s = first; s < first + n; ++s)
+    if (out.steps[s].kind == StepKind::kJoin) out.steps[out.steps[s].fork].join = s;
 
   // Every step must be reachable from the first, and exit reachable from every step.
   auto from_entry = reachable(cc.graph, 0);

@@ -554,14 +554,7 @@ class Simulator::Impl {
     auto& sc = cur_.steps[p.step];
     sc.count += 1;
     sc.sum_service += now_ - p.mark;
-    const CompiledStep& fork_step = m_.steps[p.step];
-    // The join is the step after the fork's branches: find it by its fork.
-    for (std::uint32_t j = m_.classes[p.cls].first_step; j < m_.classes[p.cls].end_step; ++j)
-      if (m_.steps[j].kind == StepKind::kJoin && m_.steps[j].fork == p.step) {
-        p.step = j;
-        break;
-      }
-    (void)fork_step;
+    p.step = m_.steps[p.step].join;  // resolved by compile()
     p.resume_to = route(p.step);
     granted_.push(parent);
   }

@@ -47,6 +47,7 @@ struct CompiledStep {
   ChoosePolicy policy = ChoosePolicy::kRandom;  ///< choose steps
   std::uint32_t probe_begin = 0, probe_end = 0;  ///< choose by shortest queue: slice of probes
   std::uint32_t fork = kExit;     ///< join steps: the global index of their fork
+  std::uint32_t join = kExit;     ///< fork steps: the global index of their join
   std::uint32_t fanout = 0;       ///< fork and join steps: number of parallel branches
   KeySpec key;                    ///< acquire of a keyed pool
   /// Pool tokens a request holds when it enters this step, as (pool, tokens):
