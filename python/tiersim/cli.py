@@ -239,12 +239,7 @@ same numbers.
 )
 def _sweep_command(parser: argparse.ArgumentParser) -> Handler:
     _model_argument(parser)
-    load = parser.add_argument_group("load (give one)")
-    which = load.add_mutually_exclusive_group(required=True)
-    which.add_argument("--rates", type=_load_values(integer=False), metavar="LIST",
-                       help="arrival rates per second: 10,20,30 or 10:100:10")
-    which.add_argument("--users", type=_load_values(integer=True), metavar="LIST",
-                       help="closed populations: 10,50,100 or 10:150:20")
+    load = _load_options(parser, required=True)
     load.add_argument("--class", dest="cls", metavar="NAME", help="the class to load (default: all of its kind)")
     out = parser.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="print the sweep as JSON: one results document per point")
@@ -326,12 +321,7 @@ find the next), and with --rates/--users the knee of the load curve.
 )
 def _analyze_command(parser: argparse.ArgumentParser) -> Handler:
     _model_argument(parser)
-    load = parser.add_argument_group("load sweep (optional, give one)")
-    which = load.add_mutually_exclusive_group()
-    which.add_argument("--rates", type=_load_values(integer=False), metavar="LIST",
-                       help="arrival rates per second: 10,20,30 or 10:100:10")
-    which.add_argument("--users", type=_load_values(integer=True), metavar="LIST",
-                       help="closed populations: 10,50,100 or 10:150:20")
+    _load_options(parser, required=False)
     parser.add_argument("--migrate", type=int, default=3, metavar="N",
                         help="steps of the bottleneck chain (default 3; 0 to skip)")
     out = parser.add_argument_group("output")
@@ -425,6 +415,17 @@ def _plain_json(value: object) -> object:
     except (TypeError, ValueError):
         return str(value)
     return None if math.isnan(f) else f
+
+
+def _load_options(parser: argparse.ArgumentParser, required: bool) -> argparse._ArgumentGroup:
+    """``--rates`` or ``--users``: the loads of a sweep, shared by ``sweep`` and ``analyze``."""
+    load = parser.add_argument_group("load (give one)" if required else "load sweep (optional, give one)")
+    which = load.add_mutually_exclusive_group(required=required)
+    which.add_argument("--rates", type=_load_values(integer=False), metavar="LIST",
+                       help="arrival rates per second: 10,20,30 or 10:100:10")
+    which.add_argument("--users", type=_load_values(integer=True), metavar="LIST",
+                       help="closed populations: 10,50,100 or 10:150:20")
+    return load
 
 
 def _version() -> str:
