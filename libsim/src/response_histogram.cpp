@@ -1,13 +1,12 @@
-// Quantiles from the log-binned response histogram.
+// Quantiles from the octave-binned response histogram.
 #include "tiersim/stats/response_histogram.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 namespace tiersim {
 
 ResponseHistogram::ResponseHistogram()
-    : hist_(boost::histogram::make_histogram(Axis(kBins, kLow, kHigh))) {}
+    : hist_(boost::histogram::make_histogram_with(std::vector<std::uint64_t>(), OctaveAxis())) {}
 
 void ResponseHistogram::merge(const ResponseHistogram& other) {
   hist_ += other.hist_;
@@ -24,17 +23,15 @@ void ResponseHistogram::reset() {
 double ResponseHistogram::quantile(double p) const {
   if (count_ == 0) return 0;
   const double target = p * static_cast<double>(count_);
-  double cum = 0;
   const auto& axis = hist_.axis();
-  // Underflow holds values below kLow (zero times): they read as 0.
-  cum += hist_.at(-1);
+  // Underflow holds values below 2^-30 (zero times): they read as 0.
+  double cum = static_cast<double>(hist_.at(-1));
   if (cum >= target && cum > 0) return 0;
-  for (int i = 0; i < static_cast<int>(kBins); ++i) {
-    double c = hist_.at(i);
+  for (int i = 0; i < OctaveAxis::kBins; ++i) {
+    const auto c = static_cast<double>(hist_.at(i));
     if (c > 0 && cum + c >= target) {
       double lo = axis.value(i), hi = axis.value(i + 1);
-      double frac = (target - cum) / c;
-      return std::min(max_, lo * std::pow(hi / lo, frac));
+      return std::min(max_, lo + (hi - lo) * (target - cum) / c);
     }
     cum += c;
   }

@@ -1,8 +1,10 @@
 // Histogram quantiles, Student-t intervals and MSER truncation.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <boost/random/exponential_distribution.hpp>
 #include <cmath>
+#include <vector>
 
 #include "tiersim/random/stream.hpp"
 #include "tiersim/stats/confidence.hpp"
@@ -21,6 +23,46 @@ TEST(ResponseHistogramTest, QuantilesHaveBoundedRelativeError) {
   }
   EXPECT_DOUBLE_EQ(h.max(), 100.0);
   EXPECT_EQ(h.count(), 100000u);
+}
+
+TEST(ResponseHistogramTest, EveryValueFallsInItsBinOfAtMostOneIn128) {
+  OctaveAxis axis;
+  RandomEngine eng(11);
+  boost::random::exponential_distribution<double> e(1.0);
+  for (int i = 0; i < 100000; ++i) {
+    // log-uniform over the whole range, plus the exact octave edges
+    double x = i % 100 == 0 ? std::ldexp(1.0, i % 60 - 30) : std::exp(e(eng) * 6.0 - 18.0);
+    if (x >= 0x1p30) continue;
+    auto idx = axis.index(x);
+    ASSERT_GE(idx, 0) << x;
+    ASSERT_LT(idx, axis.size()) << x;
+    double lo = axis.value(idx), hi = axis.value(idx + 1);
+    ASSERT_LE(lo, x);
+    ASSERT_LT(x, hi);
+    ASSERT_LE((hi - lo) / lo, 1.0 / 128 + 1e-15) << x;
+  }
+  EXPECT_EQ(axis.index(0.0), -1);
+  EXPECT_EQ(axis.index(0x1p-31), -1);
+  EXPECT_EQ(axis.index(0x1p-30), 0);
+  EXPECT_EQ(axis.index(0x1p30), axis.size());
+  EXPECT_EQ(axis.index(std::nan("")), -1);
+}
+
+TEST(ResponseHistogramTest, QuantilesOfASkewedSampleAgreeWithSorting) {
+  ResponseHistogram h;
+  std::vector<double> xs;
+  RandomEngine eng(5);
+  boost::random::exponential_distribution<double> e(1.0);
+  for (int i = 0; i < 200000; ++i) {
+    double x = std::exp(3.0 * e(eng)) * 1e-3;  // Pareto-like tail over several decades
+    xs.push_back(x);
+    h.add(x);
+  }
+  std::sort(xs.begin(), xs.end());
+  for (double p : {0.1, 0.5, 0.9, 0.99, 0.999}) {
+    double exact = xs[static_cast<std::size_t>(p * static_cast<double>(xs.size())) - 1];
+    EXPECT_NEAR(h.quantile(p), exact, exact / 128) << p;
+  }
 }
 
 TEST(ResponseHistogramTest, MergingEqualsAddingEverything) {
