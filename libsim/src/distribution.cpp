@@ -177,7 +177,7 @@ Distribution Distribution::empirical_cdf(std::vector<double> x, std::vector<doub
   return d;
 }
 
-double Distribution::sample(RandomEngine& eng) const {
+double Distribution::sample_other(RandomEngine& eng) const {
   switch (kind_) {
     case Kind::kDeterministic:
       return p0_;
