@@ -10,7 +10,7 @@
 #include <stdexcept>
 
 #include "detail/ring.hpp"
-#include "tiersim/core/event_queue.hpp"
+#include "tiersim/core/event_set.hpp"
 
 namespace tiersim {
 namespace {
@@ -857,7 +857,7 @@ class Simulator::Impl {
   const CompiledModel& m_;
   ReplicationOptions opt_;
   const RunSpec& run_;
-  EventQueue q_{4096};
+  EventSet q_{1024};
   detail::Ring granted_;  // requests granted pool tokens, resuming now
   std::vector<std::uint32_t> rr_;          // round-robin position per choose step
   std::vector<std::uint32_t> batch_left_;  // per class: batch jobs not yet finished

@@ -59,9 +59,14 @@ class EventQueue {
   /// second, so it is not checked on this, the engine's busiest path.
   void push(double time, EventPriority priority, EventKind kind, std::uint32_t a = 0,
             std::uint32_t b = 0) {
-    if (n_ == heap_.size()) grow();
     time += 0.0;  // -0.0 becomes +0.0, whose bits sort first
-    const Event e{time, (static_cast<std::uint64_t>(priority) << 56) | seq_++, kind, a, b};
+    push(Event{time, (static_cast<std::uint64_t>(priority) << 56) | seq_++, kind, a, b});
+  }
+
+  /// Inserts an event whose order (priority and sequence) the caller numbered:
+  /// several queues can then share one total order (see EventSet).
+  void push(const Event& e) {
+    if (n_ == heap_.size()) grow();
     const EventKey k = e.key();
     std::size_t i = n_++;
     while (i > 0) {
@@ -91,7 +96,7 @@ class EventQueue {
  private:
   static constexpr std::size_t kArity = 4;
 
-  void grow() { heap_.resize(heap_.size() * 2); }
+  [[gnu::cold, gnu::noinline]] void grow() { heap_.resize(heap_.size() * 2); }
 
   // Places `e` (the former last element) starting from the root. A full set
   // of four children is reduced as a tournament of two pairs, each pick a

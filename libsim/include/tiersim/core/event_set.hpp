@@ -1,0 +1,83 @@
+// The engine's pending-event set: one 4-ary heap per family of events,
+// popped in the single total order (time, priority, insertion sequence).
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "tiersim/core/event_queue.hpp"
+
+namespace tiersim {
+
+/// Pending events split into lanes by what they are: service completions,
+/// sources (arrivals, think times, delays) and bookkeeping (warm-up, batch and
+/// window ends, the stop). Every event gets its sequence number here, so the
+/// earliest lane head is exactly the event one heap holding everything would
+/// pop: the trajectory is the same, but each heap is small. In a closed model
+/// the thinking users are most of the pending events; kept apart, they no
+/// longer lengthen the sift of every service completion (3-tier model: ~45
+/// pending events, ~7 of them services).
+class EventSet {
+ public:
+  explicit EventSet(std::size_t reserve_per_lane = 1024)
+      : lanes_{EventQueue(reserve_per_lane), EventQueue(reserve_per_lane),
+               EventQueue(reserve_per_lane)} {}
+
+  /// Schedules an event; `time` must be >= 0 (not NaN).
+  void push(double time, EventPriority priority, EventKind kind, std::uint32_t a = 0,
+            std::uint32_t b = 0) {
+    time += 0.0;  // -0.0 becomes +0.0, whose bits sort first
+    const std::size_t l = lane_of(kind);
+    lanes_[l].push(Event{time, (static_cast<std::uint64_t>(priority) << 56) | seq_++, kind, a, b});
+    head_[l] = lanes_[l].top().key();
+    ++n_;
+  }
+
+  /// Removes and returns the earliest event; the set must not be empty.
+  Event pop() noexcept {
+    const std::size_t l = earliest();
+    const Event e = lanes_[l].pop();
+    head_[l] = lanes_[l].empty() ? kNoEvent : lanes_[l].top().key();
+    --n_;
+    return e;
+  }
+
+  [[nodiscard]] const Event& top() const noexcept { return lanes_[earliest()].top(); }
+  [[nodiscard]] bool empty() const noexcept { return n_ == 0; }
+  [[nodiscard]] std::size_t size() const noexcept { return n_; }
+
+ private:
+  static constexpr std::size_t kLanes = 3;
+  // Above every real key: the bits of +inf or NaN times are below all ones.
+  static constexpr EventKey kNoEvent = ~EventKey{0};
+
+  static constexpr std::size_t lane_of(EventKind kind) noexcept {
+    switch (kind) {
+      case EventKind::kServiceEnd:
+      case EventKind::kPsCompletion:
+      case EventKind::kResume:
+        return 0;
+      case EventKind::kArrival:
+      case EventKind::kStepDone:
+        return 1;
+      case EventKind::kWarmupEnd:
+      case EventKind::kBatchEnd:
+      case EventKind::kWindowEnd:
+      case EventKind::kStop:
+        return 2;
+    }
+    return 2;
+  }
+
+  [[nodiscard]] std::size_t earliest() const noexcept {
+    std::size_t l = head_[1] < head_[0] ? 1 : 0;
+    return head_[2] < head_[l] ? 2 : l;
+  }
+
+  std::array<EventQueue, kLanes> lanes_;
+  std::array<EventKey, kLanes> head_{kNoEvent, kNoEvent, kNoEvent};
+  std::uint64_t seq_ = 0;
+  std::size_t n_ = 0;
+};
+
+}  // namespace tiersim
