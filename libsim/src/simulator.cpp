@@ -18,6 +18,7 @@ namespace {
 constexpr std::uint32_t kThinking = kExit - 1;  // a closed customer between cycles
 constexpr std::uint32_t kNone = kExit;
 constexpr std::uint32_t kNoResume = kExit - 2;  // resume by routing from the current step
+constexpr std::uint32_t kBranches = kExit - 3;  // a step with more than one successor
 constexpr std::size_t kHotKeysReported = 5;
 constexpr std::size_t kMaxWarmupBlocks = 1u << 15;
 constexpr unsigned kZeroTimeStepLimit = 1000000;
@@ -156,6 +157,11 @@ class Simulator::Impl {
       pools_.push_back(std::move(ps));
     }
     rr_.assign(m.steps.size(), 0);
+    only_next_.assign(m.steps.size(), kBranches);
+    for (std::size_t i = 0; i < m.steps.size(); ++i)
+      if (m.steps[i].edge_end - m.steps[i].edge_begin == 1)
+        only_next_[i] = m.edges[m.steps[i].edge_begin].to;
+    rare_finish_work_ = run_.samples > 0 || o.record_warmup_series || run_.max_completions > 0;
     batch_left_.assign(m.classes.size(), 0);
     result_.makespan.assign(m.classes.size(), std::numeric_limits<double>::quiet_NaN());
     result_.hot_keys.resize(m.pools.size());
@@ -229,8 +235,10 @@ class Simulator::Impl {
   }
 
   std::uint32_t route(std::uint32_t step) {
+    // Most steps have one successor: one load from a dense table instead of
+    // two through the (large) step record.
+    if (const std::uint32_t next = only_next_[step]; next != kBranches) return next;
     const CompiledStep& s = m_.steps[step];
-    if (s.edge_end - s.edge_begin == 1) return m_.edges[s.edge_begin].to;
     double u = uniform(m_.classes[s.cls].routing_stream);
     for (std::uint32_t e = s.edge_begin; e < s.edge_end; ++e)
       if (u < m_.edges[e].cumulative) return m_.edges[e].to;
@@ -605,9 +613,13 @@ class Simulator::Impl {
     cc.completions += 1;
     cc.sum_response += response;
     result_.response[cls].add(response);
+    end_cycle(cu);
+    if (rare_finish_work_) finish_rare(cls, response);
+  }
+
+  void finish_rare(std::uint32_t cls, double response) {
     if (run_.samples > 0 && measuring_) keep_sample(cls, response);
     if (opt_.record_warmup_series) record_warmup(response);
-    end_cycle(cu);
     if (measuring_ && run_.max_completions > 0) {
       ++measured_completions_;
       if (count_batches_ && measured_completions_ >= next_batch_at_ &&
@@ -799,10 +811,8 @@ class Simulator::Impl {
     }
   }
 
-  static bool is_bookkeeping(EventKind k) noexcept {
-    return k == EventKind::kStop || k == EventKind::kBatchEnd || k == EventKind::kWarmupEnd ||
-           k == EventKind::kWindowEnd;
-  }
+  // The bookkeeping kinds close the enum (event_queue.hpp), so one compare.
+  static bool is_bookkeeping(EventKind k) noexcept { return k >= EventKind::kWarmupEnd; }
   bool any_pool_waiting() const noexcept {
     for (const auto& p : pools_)
       if (p.waiting > 0) return true;
@@ -860,6 +870,8 @@ class Simulator::Impl {
   EventSet q_{1024};
   detail::Ring granted_;  // requests granted pool tokens, resuming now
   std::vector<std::uint32_t> rr_;          // round-robin position per choose step
+  std::vector<std::uint32_t> only_next_;   // per step: its one successor, or kBranches
+  bool rare_finish_work_ = false;          // samples, a warm-up series or a completion limit
   std::vector<std::uint32_t> batch_left_;  // per class: batch jobs not yet finished
   std::uint32_t batch_classes_left_ = 0;
   bool stop_when_batches_done_ = false;
@@ -933,6 +945,7 @@ ReplicationResult Simulator::Impl::run() {
   }
 
   const std::atomic<bool>* cancel = opt_.cancel;
+  const bool have_pools = !pools_.empty();
   std::uint64_t events = 0;
   while (!stop_) {
     // Requests granted pool tokens resume at this instant before anything
@@ -1009,7 +1022,7 @@ ReplicationResult Simulator::Impl::run() {
     }
     // Nothing but bookkeeping left to happen while requests wait on pools: the
     // model has frozen now, so look for the deadlock at this instant.
-    if (!pools_.empty() && !q_.empty() && is_bookkeeping(q_.top().kind) && any_pool_waiting() &&
+    if (have_pools && !q_.empty() && is_bookkeeping(q_.top().kind) && any_pool_waiting() &&
         detect_deadlock())
       break;
   }

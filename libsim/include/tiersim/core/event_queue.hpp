@@ -12,6 +12,7 @@ namespace tiersim {
 __extension__ using EventKey = unsigned __int128;
 
 /// What an event does when it fires; dispatched by a switch, never by name.
+/// The bookkeeping kinds come last, from kWarmupEnd on.
 enum class EventKind : std::uint8_t {
   kArrival,       ///< an open class generates its next request (a = class)
   kServiceEnd,    ///< a FCFS / priority / delay server finishes (a = station, b = customer)

@@ -28,8 +28,10 @@ class EventSet {
             std::uint32_t b = 0) {
     time += 0.0;  // -0.0 becomes +0.0, whose bits sort first
     const std::size_t l = lane_of(kind);
-    lanes_[l].push(Event{time, (static_cast<std::uint64_t>(priority) << 56) | seq_++, kind, a, b});
-    head_[l] = lanes_[l].top().key();
+    const Event e{time, (static_cast<std::uint64_t>(priority) << 56) | seq_++, kind, a, b};
+    lanes_[l].push(e);
+    // The new event heads its lane exactly when it is earlier than the old head.
+    if (const EventKey k = e.key(); k < head_[l]) head_[l] = k;
     ++n_;
   }
 
