@@ -66,7 +66,7 @@ class EventQueue {
 
   /// Inserts an event whose order (priority and sequence) the caller numbered:
   /// several queues can then share one total order (see EventSet).
-  void push(const Event& e) {
+  [[gnu::always_inline]] void push(const Event& e) {
     if (n_ == heap_.size()) grow();
     const EventKey k = e.key();
     std::size_t i = n_++;
