@@ -184,7 +184,7 @@ class Simulator::Impl {
 
  private:
   // ---- bookkeeping -------------------------------------------------------
-  void touch(std::uint32_t t) {
+  [[gnu::always_inline]] void touch(std::uint32_t t) {
     StationState& st = stations_[t];
     double dt = now_ - st.last;
     cur_.stations[t].area_in_system += st.n * dt;
@@ -211,7 +211,7 @@ class Simulator::Impl {
     cur_.time = now_;
   }
 
-  std::uint32_t new_customer(std::uint32_t cls) {
+  [[gnu::always_inline]] std::uint32_t new_customer(std::uint32_t cls) {
     std::uint32_t id;
     if (free_ != kNone) {
       id = free_;
@@ -224,7 +224,7 @@ class Simulator::Impl {
     customers_[id].next_free = kNone;
     return id;
   }
-  void free_customer(std::uint32_t id) {
+  [[gnu::always_inline]] void free_customer(std::uint32_t id) {
     customers_[id].next_free = free_;
     customers_[id].step = kNone;
     free_ = id;
@@ -234,7 +234,7 @@ class Simulator::Impl {
     return boost::random::uniform_01<double>()(streams_[stream]);
   }
 
-  std::uint32_t route(std::uint32_t step) {
+  [[gnu::always_inline]] std::uint32_t route(std::uint32_t step) {
     // Most steps have one successor: one load from a dense table instead of
     // two through the (large) step record.
     if (const std::uint32_t next = only_next_[step]; next != kBranches) return next;
@@ -310,7 +310,7 @@ class Simulator::Impl {
     }
   }
 
-  void arrive(std::uint32_t cu, const CompiledStep& s) {
+  [[gnu::always_inline]] void arrive(std::uint32_t cu, const CompiledStep& s) {
     const std::uint32_t t = s.target;
     StationState& st = stations_[t];
     Customer& k = customers_[cu];
@@ -373,7 +373,7 @@ class Simulator::Impl {
     q_.push(now_ + dt, EventPriority::kNormal, EventKind::kPsCompletion, t, st.generation);
   }
 
-  void depart(std::uint32_t t, std::uint32_t cu) {
+  [[gnu::always_inline]] void depart(std::uint32_t t, std::uint32_t cu) {
     Customer& k = customers_[cu];
     double response = now_ - k.mark;
     auto& c = cur_.stations[t];
@@ -574,7 +574,7 @@ class Simulator::Impl {
     enter(cu, m_.classes[k.cls].entry);
   }
 
-  void end_cycle(std::uint32_t cu) {
+  [[gnu::always_inline]] void end_cycle(std::uint32_t cu) {
     const std::uint32_t cls = customers_[cu].cls;
     const CompiledClass& c = m_.classes[cls];
     if (c.batch) {
@@ -606,7 +606,7 @@ class Simulator::Impl {
     end_cycle(cu);
   }
 
-  void finish(std::uint32_t cu) {
+  [[gnu::always_inline]] void finish(std::uint32_t cu) {
     const std::uint32_t cls = customers_[cu].cls;
     double response = now_ - customers_[cu].born;
     auto& cc = cur_.classes[cls];
@@ -668,9 +668,12 @@ class Simulator::Impl {
   // The next arrival of an open class after `t`: a renewal draw, or for a
   // rate schedule a non-homogeneous Poisson process by inverting its
   // cumulative rate piece by piece (exact, one exponential draw).
-  double next_arrival(std::uint32_t cls, double t) {
+  [[gnu::always_inline]] double next_arrival(std::uint32_t cls, double t) {
     const CompiledClass& c = m_.classes[cls];
     if (c.schedule.empty()) return t + c.interarrival.sample(streams_[c.source_stream]);
+    return next_scheduled_arrival(c, t);
+  }
+  double next_scheduled_arrival(const CompiledClass& c, double t) {
     double need = boost::random::exponential_distribution<double>(1.0)(streams_[c.source_stream]);
     const auto& pieces = c.schedule;
     for (int guard = 0; guard < 10000000; ++guard) {
@@ -693,7 +696,7 @@ class Simulator::Impl {
     return std::numeric_limits<double>::infinity();
   }
 
-  void schedule_arrival(std::uint32_t cls, double t) {
+  [[gnu::always_inline]] void schedule_arrival(std::uint32_t cls, double t) {
     double next = next_arrival(cls, t);
     if (std::isfinite(next)) q_.push(next, EventPriority::kNormal, EventKind::kArrival, cls);
   }
