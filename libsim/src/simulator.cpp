@@ -57,7 +57,6 @@ struct StationState {
   // Processor sharing: every job advances at min(1, c/n) work units per unit time.
   double vtime = 0, vlast = 0;
   std::vector<PsJob> jobs;  // min-heap on finish
-  std::uint32_t generation = 0;
   // The completion event now pending: for which job, at which per-job rate.
   bool pending = false;
   std::uint64_t pending_seq = 0;
@@ -178,6 +177,7 @@ class Simulator::Impl {
       sample_stream_ = make_stream(run_.seed, o.replication, m.streams);
     }
     customers_.reserve(1024);
+    q_.reserve_timers(m.stations.size());
   }
 
   ReplicationResult run();
@@ -356,7 +356,7 @@ class Simulator::Impl {
   void ps_schedule(std::uint32_t t) {
     StationState& st = stations_[t];
     if (st.jobs.empty()) {
-      ++st.generation;  // any pending completion is now stale
+      q_.cancel_timer(t);
       st.pending = false;
       return;
     }
@@ -365,12 +365,11 @@ class Simulator::Impl {
     // than the earliest job leaves the pending completion exactly right, so
     // keep it instead of scheduling a duplicate (most PS events otherwise).
     if (st.pending && st.pending_seq == st.jobs.front().seq && st.pending_rate == rate) return;
-    ++st.generation;
     st.pending = true;
     st.pending_seq = st.jobs.front().seq;
     st.pending_rate = rate;
     double dt = std::max(0.0, (st.jobs.front().finish - st.vtime) / rate);
-    q_.push(now_ + dt, EventPriority::kNormal, EventKind::kPsCompletion, t, st.generation);
+    q_.set_timer(t, now_ + dt, EventPriority::kNormal, EventKind::kPsCompletion);
   }
 
   [[gnu::always_inline]] void depart(std::uint32_t t, std::uint32_t cu) {
@@ -408,11 +407,10 @@ class Simulator::Impl {
     enter(cu, route(customers_[cu].step));
   }
 
-  // Returns false for a stale completion (superseded by a later arrival or
-  // departure), which is not counted as an event.
-  bool on_ps_completion(std::uint32_t t, std::uint32_t generation) {
+  // The station's one pending completion (a timer, moved in place as jobs
+  // come and go, so it is never stale).
+  void on_ps_completion(std::uint32_t t) {
     StationState& st = stations_[t];
-    if (generation != st.generation) return false;
     st.pending = false;
     touch(t);
     ps_advance(st);
@@ -425,7 +423,6 @@ class Simulator::Impl {
     depart(t, done.customer);
     ps_schedule(t);
     enter(done.customer, route(customers_[done.customer].step));
-    return true;
   }
 
   // A lock table's key: hot_fraction of requests hit the first hot_keys keys.
@@ -972,7 +969,7 @@ ReplicationResult Simulator::Impl::run() {
         on_service_end(e.a, e.b);
         break;
       case EventKind::kPsCompletion:
-        if (!on_ps_completion(e.a, e.b)) --events;
+        on_ps_completion(e.a);
         break;
       case EventKind::kStepDone: {
         Customer& k = customers_[e.b];

@@ -52,6 +52,59 @@ TEST(EventSetTest, PopsExactlyAsOneHeapWouldUnderMixedLoadWithTies) {
   EXPECT_GT(popped, 10000u);
 }
 
+// Timers against the way they replace: a plain heap where a moved timer is a
+// fresh event and the old copy is skipped as stale when it comes out.
+TEST(EventSetTest, TimersPopLikeFreshEventsWithStaleCopiesSkipped) {
+  constexpr std::uint32_t kTimers = 7;
+  EventSet lanes(4);
+  lanes.reserve_timers(kTimers);
+  EventQueue one(4);
+  std::vector<std::uint64_t> live(kTimers, 0);  // per timer: the id of its live event, 0 = none
+  std::vector<std::uint64_t> event_of;          // reference event id -> timer generation
+  RandomEngine eng(23);
+  boost::random::uniform_int_distribution<int> offset(0, 12), action(0, 9), timer(0, kTimers - 1);
+  double now = 0;
+  std::uint32_t id = 1;
+  std::size_t timer_pops = 0;
+  for (int round = 0; round < 30000; ++round) {
+    const int act = action(eng);
+    const double t = now + offset(eng);
+    if (act < 3) {  // a plain event
+      lanes.push(t, EventPriority::kNormal, EventKind::kArrival, id, id);
+      one.push(t, EventPriority::kNormal, EventKind::kArrival, id, id);
+      ++id;
+    } else if (act < 5) {  // move (or start) a timer
+      const std::uint32_t k = timer(eng);
+      lanes.set_timer(k, t, EventPriority::kNormal, EventKind::kPsCompletion);
+      one.push(t, EventPriority::kNormal, EventKind::kPsCompletion, k, id);
+      live[k] = id++;
+    } else if (act == 5 && round % 4 == 0) {  // now and then, cancel a timer
+      const std::uint32_t k = timer(eng);
+      lanes.cancel_timer(k);
+      live[k] = 0;
+    } else if (act >= 6) {  // pop, skipping the reference's stale timer copies
+      while (!one.empty() && one.top().kind == EventKind::kPsCompletion &&
+             live[one.top().a] != one.top().b)
+        one.pop();
+      if (one.empty()) {
+        ASSERT_TRUE(lanes.empty());
+        continue;
+      }
+      Event ref = one.pop();
+      Event got = lanes.pop();
+      ASSERT_EQ(got.kind, ref.kind) << "round " << round;
+      ASSERT_EQ(got.a, ref.a) << "round " << round;
+      ASSERT_EQ(got.time, ref.time);
+      if (ref.kind == EventKind::kPsCompletion) {
+        live[ref.a] = 0;
+        ++timer_pops;
+      }
+      now = ref.time;
+    }
+  }
+  EXPECT_GT(timer_pops, 1000u) << "the mix should fire many timers";
+}
+
 TEST(EventSetTest, NegativeZeroSortsAsZero) {
   EventSet q;
   q.push(0.0, EventPriority::kNormal, EventKind::kArrival, 1);

@@ -16,7 +16,7 @@ __extension__ using EventKey = unsigned __int128;
 enum class EventKind : std::uint8_t {
   kArrival,       ///< an open class generates its next request (a = class)
   kServiceEnd,    ///< a FCFS / priority / delay server finishes (a = station, b = customer)
-  kPsCompletion,  ///< a PS station's earliest job finishes (a = station, b = generation)
+  kPsCompletion,  ///< a PS station's earliest job finishes (a = station; a timer)
   kStepDone,      ///< a pure delay or think time ends (b = customer)
   kResume,        ///< a customer granted a pool token continues (b = customer)
   kWarmupEnd,     ///< statistics are reset

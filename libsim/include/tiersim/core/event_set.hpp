@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "tiersim/core/event_queue.hpp"
+#include "tiersim/core/timer_heap.hpp"
 
 namespace tiersim {
 
@@ -17,6 +18,11 @@ namespace tiersim {
 /// the thinking users are most of the pending events; kept apart, they no
 /// longer lengthen the sift of every service completion (3-tier model: ~45
 /// pending events, ~7 of them services).
+///
+/// The service lane also holds timers: movable events, at most one per id (a
+/// processor-sharing station's next completion, which moves whenever a job
+/// arrives or leaves). As plain events each move left a stale copy behind
+/// (one PS event in five on the 3-tier model); a timer moves in place.
 class EventSet {
  public:
   explicit EventSet(std::size_t reserve_per_lane = 1024)
@@ -26,8 +32,8 @@ class EventSet {
   /// Schedules an event; `time` must be >= 0 (not NaN). Always inlined: the
   /// kind is a constant at every call site, so the lane is chosen at compile
   /// time, and a call frame cost as much as the push into a short lane.
-  [[gnu::always_inline]] void push(double time, EventPriority priority, EventKind kind, std::uint32_t a = 0,
-            std::uint32_t b = 0) {
+  [[gnu::always_inline]] void push(double time, EventPriority priority, EventKind kind,
+                                   std::uint32_t a = 0, std::uint32_t b = 0) {
     time += 0.0;  // -0.0 becomes +0.0, whose bits sort first
     const std::size_t l = lane_of(kind);
     const Event e{time, (static_cast<std::uint64_t>(priority) << 56) | seq_++, kind, a, b};
@@ -37,16 +43,54 @@ class EventSet {
     ++n_;
   }
 
-  /// Removes and returns the earliest event; the set must not be empty.
-  Event pop() noexcept {
-    const std::size_t l = earliest();
-    const Event e = lanes_[l].pop();
-    head_[l] = lanes_[l].empty() ? kNoEvent : lanes_[l].top().key();
+  /// Makes room for timers 0 .. ids-1 (before any is set).
+  void reserve_timers(std::size_t ids) { timers_.resize(ids); }
+
+  /// Schedules timer `id` (its event has a = id), replacing its pending event
+  /// if any. Numbered like a push, so the order is the one a fresh push of the
+  /// event would have had.
+  void set_timer(std::uint32_t id, double time, EventPriority priority, EventKind kind) {
+    time += 0.0;
+    if (!timers_.pending(id)) ++n_;
+    timers_.set(Event{time, (static_cast<std::uint64_t>(priority) << 56) | seq_++, kind, id, 0});
+    timer_head_ = timers_.top().key();
+    refresh_service_head();  // a moved timer can also become later
+  }
+
+  /// Drops timer `id`'s pending event, if any.
+  void cancel_timer(std::uint32_t id) {
+    if (!timers_.pending(id)) return;
+    timers_.cancel(id);
     --n_;
+    timer_head_ = timers_.empty() ? kNoEvent : timers_.top().key();
+    refresh_service_head();
+  }
+
+  /// Removes and returns the earliest event; the set must not be empty.
+  Event pop() {
+    const std::size_t l = earliest();
+    --n_;
+    if (l == 0) {
+      Event e;
+      if (timer_head_ < lane_head(0)) {
+        e = timers_.pop();
+        timer_head_ = timers_.empty() ? kNoEvent : timers_.top().key();
+      } else {
+        e = lanes_[0].pop();
+      }
+      refresh_service_head();
+      return e;
+    }
+    const Event e = lanes_[l].pop();
+    head_[l] = lane_head(l);
     return e;
   }
 
-  [[nodiscard]] const Event& top() const noexcept { return lanes_[earliest()].top(); }
+  [[nodiscard]] const Event& top() const noexcept {
+    const std::size_t l = earliest();
+    if (l == 0 && timer_head_ < lane_head(0)) return timers_.top();
+    return lanes_[l].top();
+  }
   [[nodiscard]] bool empty() const noexcept { return n_ == 0; }
   [[nodiscard]] std::size_t size() const noexcept { return n_; }
 
@@ -73,6 +117,15 @@ class EventSet {
     return 2;
   }
 
+  [[nodiscard]] EventKey lane_head(std::size_t l) const noexcept {
+    return lanes_[l].empty() ? kNoEvent : lanes_[l].top().key();
+  }
+  // The service lane's head is the earlier of its heap's and the timers'.
+  void refresh_service_head() noexcept {
+    const EventKey h = lane_head(0);
+    head_[0] = timer_head_ < h ? timer_head_ : h;
+  }
+
   [[nodiscard]] std::size_t earliest() const noexcept {
     std::size_t l = head_[1] < head_[0] ? 1 : 0;
     return head_[2] < head_[l] ? 2 : l;
@@ -80,6 +133,8 @@ class EventSet {
 
   std::array<EventQueue, kLanes> lanes_;
   std::array<EventKey, kLanes> head_{kNoEvent, kNoEvent, kNoEvent};
+  TimerHeap timers_;
+  EventKey timer_head_ = kNoEvent;
   std::uint64_t seq_ = 0;
   std::size_t n_ = 0;
 };

@@ -52,7 +52,7 @@ class Distribution {
 
   /// Draws one value using `engine`. The two commonest kinds are drawn inline:
   /// a call per draw was a tenth of an M/M/1 event.
-  double sample(RandomEngine& engine) const {
+  [[gnu::always_inline]] double sample(RandomEngine& engine) const {
     if (kind_ == Kind::kExponential)
       return boost::random::exponential_distribution<double>(p0_)(engine);
     if (kind_ == Kind::kDeterministic) return p0_;
