@@ -349,8 +349,13 @@ class Simulator::Impl {
     }
   }
 
+  // Each job's speed: full up to one job per core, then shared (no division
+  // while there are idle cores, the common case).
+  static double ps_rate(const StationState& st) noexcept {
+    return st.n <= st.servers ? 1.0 : double(st.servers) / st.n;
+  }
   void ps_advance(StationState& st) {
-    if (st.n > 0) st.vtime += (now_ - st.vlast) * std::min(1.0, double(st.servers) / st.n);
+    if (st.n > 0) st.vtime += (now_ - st.vlast) * ps_rate(st);
     st.vlast = now_;
   }
   void ps_schedule(std::uint32_t t) {
@@ -360,7 +365,7 @@ class Simulator::Impl {
       st.pending = false;
       return;
     }
-    double rate = std::min(1.0, double(st.servers) / st.n);
+    double rate = ps_rate(st);
     // Below c jobs every job runs at full speed: an arrival that finishes later
     // than the earliest job leaves the pending completion exactly right, so
     // keep it instead of scheduling a duplicate (most PS events otherwise).
@@ -811,8 +816,6 @@ class Simulator::Impl {
     }
   }
 
-  // The bookkeeping kinds close the enum (event_queue.hpp), so one compare.
-  static bool is_bookkeeping(EventKind k) noexcept { return k >= EventKind::kWarmupEnd; }
   bool any_pool_waiting() const noexcept {
     for (const auto& p : pools_)
       if (p.waiting > 0) return true;
@@ -1022,7 +1025,7 @@ ReplicationResult Simulator::Impl::run() {
     }
     // Nothing but bookkeeping left to happen while requests wait on pools: the
     // model has frozen now, so look for the deadlock at this instant.
-    if (have_pools && !q_.empty() && is_bookkeeping(q_.top().kind) && any_pool_waiting() &&
+    if (have_pools && q_.bookkeeping_next() && any_pool_waiting() &&
         detect_deadlock())
       break;
   }

@@ -93,6 +93,8 @@ class EventSet {
   }
   [[nodiscard]] bool empty() const noexcept { return n_ == 0; }
   [[nodiscard]] std::size_t size() const noexcept { return n_; }
+  /// The next event is bookkeeping (warm-up, batch or window end, the stop).
+  [[nodiscard]] bool bookkeeping_next() const noexcept { return n_ > 0 && earliest() == 2; }
 
  private:
   static constexpr std::size_t kLanes = 3;
