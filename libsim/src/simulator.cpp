@@ -57,8 +57,8 @@ struct StationState {
   // Processor sharing: every job advances at min(1, c/n) work units per unit time.
   double vtime = 0, vlast = 0;
   std::vector<PsJob> jobs;  // min-heap on finish
-  // The completion event now pending: for which job, at which per-job rate.
-  bool pending = false;
+  // The completion now pending (the station's timer in the event set): for
+  // which job, at which per-job rate.
   std::uint64_t pending_seq = 0;
   double pending_rate = 0;
   std::uint64_t seq = 0;
@@ -362,15 +362,14 @@ class Simulator::Impl {
     StationState& st = stations_[t];
     if (st.jobs.empty()) {
       q_.cancel_timer(t);
-      st.pending = false;
       return;
     }
     double rate = ps_rate(st);
     // Below c jobs every job runs at full speed: an arrival that finishes later
     // than the earliest job leaves the pending completion exactly right, so
     // keep it instead of scheduling a duplicate (most PS events otherwise).
-    if (st.pending && st.pending_seq == st.jobs.front().seq && st.pending_rate == rate) return;
-    st.pending = true;
+    if (q_.timer_pending(t) && st.pending_seq == st.jobs.front().seq && st.pending_rate == rate)
+      return;
     st.pending_seq = st.jobs.front().seq;
     st.pending_rate = rate;
     double dt = std::max(0.0, (st.jobs.front().finish - st.vtime) / rate);
@@ -416,7 +415,6 @@ class Simulator::Impl {
   // come and go, so it is never stale).
   void on_ps_completion(std::uint32_t t) {
     StationState& st = stations_[t];
-    st.pending = false;
     touch(t);
     ps_advance(st);
     std::pop_heap(st.jobs.begin(), st.jobs.end(), std::greater<>());

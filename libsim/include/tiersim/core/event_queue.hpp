@@ -12,7 +12,6 @@ namespace tiersim {
 __extension__ using EventKey = unsigned __int128;
 
 /// What an event does when it fires; dispatched by a switch, never by name.
-/// The bookkeeping kinds come last, from kWarmupEnd on.
 enum class EventKind : std::uint8_t {
   kArrival,       ///< an open class generates its next request (a = class)
   kServiceEnd,    ///< a FCFS / priority / delay server finishes (a = station, b = customer)
@@ -34,6 +33,13 @@ struct Event {
   EventKind kind;
   std::uint32_t a;
   std::uint32_t b;
+
+  /// The event at `time` (>= 0, not NaN) numbered `seq` among its priority.
+  /// -0.0 becomes +0.0, whose bits sort first.
+  static Event make(double time, EventPriority priority, std::uint64_t seq, EventKind kind,
+                    std::uint32_t a, std::uint32_t b) noexcept {
+    return Event{time + 0.0, (static_cast<std::uint64_t>(priority) << 56) | seq, kind, a, b};
+  }
 
   [[nodiscard]] EventPriority priority() const noexcept {
     return static_cast<EventPriority>(order >> 56);
@@ -60,8 +66,7 @@ class EventQueue {
   /// second, so it is not checked on this, the engine's busiest path.
   void push(double time, EventPriority priority, EventKind kind, std::uint32_t a = 0,
             std::uint32_t b = 0) {
-    time += 0.0;  // -0.0 becomes +0.0, whose bits sort first
-    push(Event{time, (static_cast<std::uint64_t>(priority) << 56) | seq_++, kind, a, b});
+    push(Event::make(time, priority, seq_++, kind, a, b));
   }
 
   /// Inserts an event whose order (priority and sequence) the caller numbered:

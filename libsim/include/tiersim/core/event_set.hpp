@@ -34,9 +34,8 @@ class EventSet {
   /// time, and a call frame cost as much as the push into a short lane.
   [[gnu::always_inline]] void push(double time, EventPriority priority, EventKind kind,
                                    std::uint32_t a = 0, std::uint32_t b = 0) {
-    time += 0.0;  // -0.0 becomes +0.0, whose bits sort first
     const std::size_t l = lane_of(kind);
-    const Event e{time, (static_cast<std::uint64_t>(priority) << 56) | seq_++, kind, a, b};
+    const Event e = Event::make(time, priority, seq_++, kind, a, b);
     lanes_[l].push(e);
     // The new event heads its lane exactly when it is earlier than the old head.
     if (const EventKey k = e.key(); k < head_[l]) head_[l] = k;
@@ -50,12 +49,14 @@ class EventSet {
   /// if any. Numbered like a push, so the order is the one a fresh push of the
   /// event would have had.
   void set_timer(std::uint32_t id, double time, EventPriority priority, EventKind kind) {
-    time += 0.0;
     if (!timers_.pending(id)) ++n_;
-    timers_.set(Event{time, (static_cast<std::uint64_t>(priority) << 56) | seq_++, kind, id, 0});
+    timers_.set(Event::make(time, priority, seq_++, kind, id, 0));
     timer_head_ = timers_.top().key();
     refresh_service_head();  // a moved timer can also become later
   }
+
+  /// Timer `id` has an event pending.
+  [[nodiscard]] bool timer_pending(std::uint32_t id) const noexcept { return timers_.pending(id); }
 
   /// Drops timer `id`'s pending event, if any.
   void cancel_timer(std::uint32_t id) {
