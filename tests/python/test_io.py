@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,15 @@ def test_yaml_yml_and_json_files_give_the_same_model(write_model, mm1_yaml: str,
     assert from_yaml.run_settings == {"until": 20000, "warmup": 1000, "replications": 8, "seed": 1}
     # The file and the Python builder describe the same model.
     assert from_yaml == make_mm1()
+
+
+def test_the_three_tier_json_twin_is_the_yaml_example() -> None:
+    # The C++ tests and benchmarks read tests/data/three_tier.json (C++ reads no
+    # YAML); it must stay the example users run.
+    root = Path(__file__).resolve().parents[2]
+    twin = tiersim.load(root / "tests" / "data" / "three_tier.json")
+    assert twin == tiersim.load(root / "examples" / "models" / "three_tier.yaml")
+    assert twin.name == "three_tier"
 
 
 def test_load_accepts_str_paths(write_model, tiny_yaml: str) -> None:

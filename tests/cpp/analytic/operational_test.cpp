@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "tiersim/model/loader.hpp"
 
@@ -14,34 +16,11 @@ using nlohmann::json;
 
 json exp_mean(double m) { return {{"dist", "exponential"}, {"mean", m}}; }
 
-// The 3-tier model of examples/models/three_tier.yaml.
+// The 3-tier model of examples/models/three_tier.yaml, as JSON (C++ reads no
+// YAML; tests/python/test_io.py keeps the two files equal).
 json three_tier() {
-  json steps = json::array();
-  steps.push_back({{"acquire", "web_threads"}});
-  steps.push_back({{"visit", "web_cpu"}, {"service", exp_mean(0.002)}});
-  steps.push_back({{"acquire", "app_threads"}});
-  steps.push_back({{"visit", "app_cpu"}, {"service", exp_mean(0.010)}});
-  for (int i = 1; i <= 2; ++i) {
-    std::string s = std::to_string(i);
-    steps.push_back({{"id", "acq_db_" + s}, {"acquire", "db_threads"}});
-    steps.push_back({{"id", "db_cpu_" + s}, {"visit", "db_cpu"}, {"service", exp_mean(0.005)}});
-    steps.push_back({{"id", "db_disk_" + s}, {"visit", "db_disk"}, {"service", exp_mean(0.008)}});
-    steps.push_back({{"id", "rel_db_" + s}, {"release", "db_threads"}});
-  }
-  steps.push_back({{"release", "app_threads"}});
-  steps.push_back({{"release", "web_threads"}});
-  return {{"stations",
-           {{{"name", "web_cpu"}, {"discipline", "ps"}, {"servers", 4}},
-            {{"name", "app_cpu"}, {"discipline", "ps"}, {"servers", 4}},
-            {{"name", "db_cpu"}, {"discipline", "ps"}, {"servers", 2}},
-            {{"name", "db_disk"}}}},
-          {"pools",
-           {{{"name", "web_threads"}, {"capacity", 20}},
-            {{"name", "app_threads"}, {"capacity", 10}},
-            {{"name", "db_threads"}, {"capacity", 5}}}},
-          {"classes",
-           {{{"name", "users"}, {"type", "closed"}, {"population", 100}, {"think", exp_mean(1.0)},
-             {"steps", steps}}}}};
+  std::ifstream in(std::string(TIERSIM_SOURCE_DIR) + "/tests/data/three_tier.json");
+  return json::parse(in);
 }
 
 OperationalAnalysis analyse(const json& m) { return analyze(compile(model_from_json(m))); }
