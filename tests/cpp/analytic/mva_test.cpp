@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "error_of.hpp"
+
 namespace tiersim::analytic {
 namespace {
 
@@ -94,16 +96,7 @@ ProductForm enumerate_product_form(const std::vector<std::vector<double>>& d,
   return r;
 }
 
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected std::invalid_argument";
-  return {};
-}
+using test_support::error_of;
 
 // --- exact single-class MVA -----------------------------------------------------------------
 

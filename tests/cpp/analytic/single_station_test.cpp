@@ -8,22 +8,14 @@
 #include <stdexcept>
 #include <string>
 
+#include "error_of.hpp"
+
 namespace tiersim::analytic {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-// Runs f, expects std::invalid_argument, and returns its message.
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "expected std::invalid_argument";
-  return {};
-}
+using test_support::error_of;
 
 TEST(ErlangTest, BMatchesTableForFiveServers) {
   // B(5, 3) = 81/736 exactly (recursion in rationals: 3/4, 9/17, 9/26, 27/131, 81/736).
