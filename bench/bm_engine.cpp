@@ -69,13 +69,15 @@ void run_model(benchmark::State& state, const CompiledModel& model) {
     ReplicationResult r = sim.run();
     allocs += allocation_count() - before;
     events += r.events;
-    for (const auto& c : r.snapshots.back().classes) cycles += static_cast<std::uint64_t>(c.completions);
+    for (const auto& c : r.snapshots.back().classes)
+      cycles += static_cast<std::uint64_t>(c.completions);
     benchmark::DoNotOptimize(r);
   }
   state.counters["events_per_s"] =
       benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
-  state.counters["ns_per_event"] = benchmark::Counter(
-      static_cast<double>(events) * 1e-9, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_event"] =
+      benchmark::Counter(static_cast<double>(events) * 1e-9,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
   state.counters["cycles_per_s"] =
       benchmark::Counter(static_cast<double>(cycles), benchmark::Counter::kIsRate);
   state.counters["allocs_per_event"] =
@@ -128,11 +130,7 @@ void BM_ReplicationsThreads(benchmark::State& state) {
   state.counters["events_per_s"] =
       benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_ReplicationsThreads)
-    ->Arg(1)
-    ->Arg(2)
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
+BENCHMARK(BM_ReplicationsThreads)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace tiersim::bench

@@ -32,9 +32,7 @@ void require_non_negative(const char* dist, const char* param, double v) {
 }
 
 // Uniform on (0, 1]: safe to take the log of or divide by.
-double open_uniform(RandomEngine& eng) {
-  return 1.0 - boost::random::uniform_01<double>()(eng);
-}
+double open_uniform(RandomEngine& eng) { return 1.0 - boost::random::uniform_01<double>()(eng); }
 
 }  // namespace
 
@@ -133,7 +131,8 @@ Distribution Distribution::pareto(double alpha, double mean) {
 }
 
 Distribution Distribution::empirical_samples(std::vector<double> samples) {
-  if (samples.empty()) throw std::invalid_argument("empirical: samples is empty; expected at least one value");
+  if (samples.empty())
+    throw std::invalid_argument("empirical: samples is empty; expected at least one value");
   double sum = 0, sum2 = 0;
   for (double v : samples) {
     require_non_negative("empirical", "sample", v);

@@ -49,10 +49,10 @@ struct StationState {
   Discipline discipline = Discipline::kFcfs;
   std::uint32_t servers = 1;   // 0: infinite
   std::uint32_t capacity = 0;  // 0: unlimited
-  std::uint32_t n = 0;     // present
-  std::uint32_t busy = 0;  // servers in use
+  std::uint32_t n = 0;         // present
+  std::uint32_t busy = 0;      // servers in use
   std::uint32_t waiting = 0;
-  double last = 0;  // areas are integrated up to here
+  double last = 0;                   // areas are integrated up to here
   std::vector<detail::Ring> queues;  // one per priority level (FCFS uses [0])
   // Processor sharing: every job advances at min(1, c/n) work units per unit time.
   double vtime = 0, vlast = 0;
@@ -75,8 +75,8 @@ struct PoolState {
   std::uint32_t capacity = 1;  // per slot
   OnFull on_full = OnFull::kWait;
   bool keyed = false;
-  std::uint32_t held = 0;      // over all slots
-  std::uint32_t waiting = 0;   // over all slots
+  std::uint32_t held = 0;     // over all slots
+  std::uint32_t waiting = 0;  // over all slots
   double last = 0;
   std::vector<PoolSlot> slots;
   std::vector<double> key_acquisitions, key_wait;  // lock tables only
@@ -401,8 +401,8 @@ class Simulator::Impl {
         if (queue.empty()) continue;
         std::uint32_t next = queue.pop();
         --st.waiting;
-        q_.push(now_ + customers_[next].service, EventPriority::kNormal, EventKind::kServiceEnd,
-                t, next);
+        q_.push(now_ + customers_[next].service, EventPriority::kNormal, EventKind::kServiceEnd, t,
+                next);
         break;
       }
     } else {
@@ -515,9 +515,9 @@ class Simulator::Impl {
         std::uint64_t best_load = std::numeric_limits<std::uint64_t>::max();
         for (std::uint32_t i = 0; i < n; ++i) {
           const QueueProbe& probe = m_.probes[s.probe_begin + i];
-          std::uint64_t load = probe.pool
-                                   ? std::uint64_t{pools_[probe.index].held} + pools_[probe.index].waiting
-                                   : stations_[probe.index].n;
+          std::uint64_t load =
+              probe.pool ? std::uint64_t{pools_[probe.index].held} + pools_[probe.index].waiting
+                         : stations_[probe.index].n;
           if (load < best_load) {
             best_load = load;
             best = i;
@@ -640,7 +640,8 @@ class Simulator::Impl {
       kept.push_back(response);
       return;
     }
-    std::uint64_t j = boost::random::uniform_int_distribution<std::uint64_t>(0, n - 1)(sample_stream_);
+    std::uint64_t j =
+        boost::random::uniform_int_distribution<std::uint64_t>(0, n - 1)(sample_stream_);
     if (j < run_.samples) kept[j] = response;
   }
 
@@ -685,8 +686,8 @@ class Simulator::Impl {
       std::size_t i = 0;
       while (i + 1 < pieces.size() && pieces[i + 1].from <= local) ++i;
       double end = i + 1 < pieces.size() ? pieces[i + 1].from
-                   : c.cycle > 0          ? c.cycle
-                                          : std::numeric_limits<double>::infinity();
+                   : c.cycle > 0         ? c.cycle
+                                         : std::numeric_limits<double>::infinity();
       double rate = pieces[i].rate;
       if (rate > 0 && need <= rate * (end - local)) return base + local + need / rate;
       if (!std::isfinite(end)) return std::numeric_limits<double>::infinity();
@@ -783,9 +784,8 @@ class Simulator::Impl {
       const CompiledStep& want = m_.steps[customers_[ps.slots[0].waiting.front()].step];
       pools_text += (pools_text.empty() ? "" : "; ") + std::string("pool '") + m_.pools[p].name +
                     "' has " + std::to_string(ps.held) + "/" + std::to_string(ps.capacity) +
-                    " tokens held and " + std::to_string(ps.waiting) +
-                    " waiting (first: class '" + m_.classes[want.cls].name + "' at step '" +
-                    want.id + "')";
+                    " tokens held and " + std::to_string(ps.waiting) + " waiting (first: class '" +
+                    m_.classes[want.cls].name + "' at step '" + want.id + "')";
     }
     if (result_.deadlock_pools.empty()) return false;
     result_.deadlocked = true;
@@ -803,8 +803,8 @@ class Simulator::Impl {
       std::vector<std::uint32_t> order(ps.slots.size());
       for (std::uint32_t k = 0; k < order.size(); ++k) order[k] = k;
       std::size_t top = std::min(kHotKeysReported, order.size());
-      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(top), order.end(),
-                        [&](std::uint32_t a, std::uint32_t b) {
+      std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(top),
+                        order.end(), [&](std::uint32_t a, std::uint32_t b) {
                           return ps.key_wait[a] > ps.key_wait[b] ||
                                  (ps.key_wait[a] == ps.key_wait[b] && a < b);
                         });
@@ -869,7 +869,7 @@ class Simulator::Impl {
   ReplicationOptions opt_;
   const RunSpec& run_;
   EventSet q_{1024};
-  detail::Ring granted_;  // requests granted pool tokens, resuming now
+  detail::Ring granted_;                   // requests granted pool tokens, resuming now
   std::vector<std::uint32_t> rr_;          // round-robin position per choose step
   std::vector<std::uint32_t> only_next_;   // per step: its one successor, or kBranches
   bool rare_finish_work_ = false;          // samples, a warm-up series or a completion limit
@@ -927,7 +927,8 @@ ReplicationResult Simulator::Impl::run() {
     }
   }
   // A run with no other end stops when every batch job has finished.
-  stop_when_batches_done_ = batch_classes_left_ > 0 && !(run_.until > 0) && run_.max_completions == 0;
+  stop_when_batches_done_ =
+      batch_classes_left_ > 0 && !(run_.until > 0) && run_.max_completions == 0;
   for (std::uint32_t cu : batch_jobs) start_cycle(cu);
   if (run_.until > 0) {
     q_.push(run_.until, EventPriority::kLate, EventKind::kStop);
@@ -1023,9 +1024,7 @@ ReplicationResult Simulator::Impl::run() {
     }
     // Nothing but bookkeeping left to happen while requests wait on pools: the
     // model has frozen now, so look for the deadlock at this instant.
-    if (have_pools && q_.bookkeeping_next() && any_pool_waiting() &&
-        detect_deadlock())
-      break;
+    if (have_pools && q_.bookkeeping_next() && any_pool_waiting() && detect_deadlock()) break;
   }
   if (q_.empty() && !pools_.empty() && !result_.deadlocked) detect_deadlock();
   if (!measuring_) {  // stopped before the warm-up ended: measure what there is

@@ -64,14 +64,18 @@ TEST(OperationalAnalysisTest, OpenModelPredictsUtilizationAndSaturationRate) {
   EXPECT_FALSE(a.mva_applied);
   // The deterministic disk at a FCFS station is flagged as not product form.
   bool flagged = false;
-  for (const auto& c : a.caveats) flagged = flagged || c.find("'disk' is FCFS") != std::string::npos;
+  for (const auto& c : a.caveats)
+    flagged = flagged || c.find("'disk' is FCFS") != std::string::npos;
   EXPECT_TRUE(flagged);
 }
 
 TEST(OperationalAnalysisTest, ProductFormClosedModelHasNoCaveatsAndExactMva) {
   json m = {{"stations", {{{"name", "cpu"}}, {{"name", "think"}, {"discipline", "delay"}}}},
             {"classes",
-             {{{"name", "u"}, {"type", "closed"}, {"population", 5}, {"think", exp_mean(1.0)},
+             {{{"name", "u"},
+               {"type", "closed"},
+               {"population", 5},
+               {"think", exp_mean(1.0)},
                {"steps",
                 {{{"visit", "cpu"}, {"service", exp_mean(0.2)}},
                  {{"visit", "think"}, {"service", exp_mean(0.5)}}}}}}}};
@@ -91,11 +95,20 @@ TEST(OperationalAnalysisTest, ProductFormClosedModelHasNoCaveatsAndExactMva) {
 }
 
 TEST(OperationalAnalysisTest, TwoClassesUseMultiClassMva) {
-  json m = {{"stations", {{{"name", "cpu"}, {"discipline", "ps"}}, {{"name", "disk"}, {"discipline", "ps"}}}},
+  json m = {{"stations",
+             {{{"name", "cpu"}, {"discipline", "ps"}}, {{"name", "disk"}, {"discipline", "ps"}}}},
             {"classes",
-             {{{"name", "a"}, {"type", "closed"}, {"population", 3}, {"think", exp_mean(1.0)},
-               {"steps", {{{"visit", "cpu"}, {"service", exp_mean(0.1)}}, {{"visit", "disk"}, {"service", exp_mean(0.3)}}}}},
-              {{"name", "b"}, {"type", "closed"}, {"population", 2}, {"think", exp_mean(2.0)},
+             {{{"name", "a"},
+               {"type", "closed"},
+               {"population", 3},
+               {"think", exp_mean(1.0)},
+               {"steps",
+                {{{"visit", "cpu"}, {"service", exp_mean(0.1)}},
+                 {{"visit", "disk"}, {"service", exp_mean(0.3)}}}}},
+              {{"name", "b"},
+               {"type", "closed"},
+               {"population", 2},
+               {"think", exp_mean(2.0)},
                {"steps", {{{"visit", "cpu"}, {"service", exp_mean(0.4)}}}}}}}};
   auto a = analyse(m);
   ASSERT_TRUE(a.mva_applied);

@@ -13,11 +13,10 @@
 namespace tiersim {
 namespace {
 
-constexpr EventKind kAllKinds[] = {EventKind::kArrival,   EventKind::kServiceEnd,
-                                   EventKind::kPsCompletion, EventKind::kStepDone,
-                                   EventKind::kResume,    EventKind::kWarmupEnd,
-                                   EventKind::kBatchEnd,  EventKind::kWindowEnd,
-                                   EventKind::kStop};
+constexpr EventKind kAllKinds[] = {
+    EventKind::kArrival,  EventKind::kServiceEnd, EventKind::kPsCompletion,
+    EventKind::kStepDone, EventKind::kResume,     EventKind::kWarmupEnd,
+    EventKind::kBatchEnd, EventKind::kWindowEnd,  EventKind::kStop};
 
 TEST(EventSetTest, PopsExactlyAsOneHeapWouldUnderMixedLoadWithTies) {
   EventSet lanes(4);  // tiny lanes: growth is exercised too

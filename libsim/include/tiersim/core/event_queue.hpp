@@ -47,9 +47,7 @@ struct Event {
   /// Total order on (time, order). Times are never negative, and for
   /// non-negative doubles the bit patterns order like the values, so one
   /// 128-bit integer comparison replaces a branchy two-field compare.
-  [[nodiscard]] bool before(const Event& o) const noexcept {
-    return key() < o.key();
-  }
+  [[nodiscard]] bool before(const Event& o) const noexcept { return key() < o.key(); }
   [[nodiscard]] EventKey key() const noexcept {
     return (static_cast<EventKey>(std::bit_cast<std::uint64_t>(time)) << 64) | order;
   }

@@ -112,8 +112,8 @@ class TimerHeap {
     place(i, id);
   }
 
-  std::vector<Event> events_;       // per id: its event (meaningful while pending)
-  std::vector<std::size_t> pos_;    // per id: index in heap_, or kAbsent
+  std::vector<Event> events_;        // per id: its event (meaningful while pending)
+  std::vector<std::size_t> pos_;     // per id: index in heap_, or kAbsent
   std::vector<std::uint32_t> heap_;  // ids, a min-heap on their events' keys
 };
 

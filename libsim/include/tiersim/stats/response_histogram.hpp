@@ -16,9 +16,9 @@ namespace tiersim {
 /// per completion was the dearest statistic on the engine's path).
 class OctaveAxis {
  public:
-  static constexpr int kSubBits = 7;          ///< 128 bins per octave: width <= 1/128 of the value
-  static constexpr int kMinExponent = -30;    ///< lowest edge 2^-30 ~ 0.93e-9
-  static constexpr int kMaxExponent = 30;     ///< highest edge 2^30 ~ 1.07e9
+  static constexpr int kSubBits = 7;        ///< 128 bins per octave: width <= 1/128 of the value
+  static constexpr int kMinExponent = -30;  ///< lowest edge 2^-30 ~ 0.93e-9
+  static constexpr int kMaxExponent = 30;   ///< highest edge 2^30 ~ 1.07e9
   static constexpr int kBins = (kMaxExponent - kMinExponent) << kSubBits;
 
   /// Values below 2^-30 (zero times) go to underflow, from 2^30 to overflow.
@@ -30,8 +30,8 @@ class OctaveAxis {
   [[nodiscard]] boost::histogram::axis::index_type index(double x) const noexcept {
     if (!(x >= kLowest)) return -1;  // also NaN
     if (x >= kHighest) return kBins;
-    return static_cast<boost::histogram::axis::index_type>((std::bit_cast<std::uint64_t>(x) >> kShift) -
-                                                           kFirst);
+    return static_cast<boost::histogram::axis::index_type>(
+        (std::bit_cast<std::uint64_t>(x) >> kShift) - kFirst);
   }
   [[nodiscard]] boost::histogram::axis::index_type size() const noexcept { return kBins; }
   /// Lower edge of bin `i` (0 <= i <= kBins); bin i spans [value(i), value(i + 1)).
@@ -43,7 +43,8 @@ class OctaveAxis {
 
  private:
   static constexpr int kShift = 52 - kSubBits;
-  static constexpr std::uint64_t kFirst = static_cast<std::uint64_t>(1023 + kMinExponent) << kSubBits;
+  static constexpr std::uint64_t kFirst = static_cast<std::uint64_t>(1023 + kMinExponent)
+                                          << kSubBits;
   static constexpr double kLowest = 0x1p-30;
   static constexpr double kHighest = 0x1p30;
 };
@@ -67,8 +68,8 @@ class ResponseHistogram {
   [[nodiscard]] double quantile(double p) const;
 
  private:
-  using Hist = decltype(boost::histogram::make_histogram_with(std::vector<std::uint64_t>(),
-                                                              OctaveAxis()));
+  using Hist =
+      decltype(boost::histogram::make_histogram_with(std::vector<std::uint64_t>(), OctaveAxis()));
   Hist hist_;
   std::uint64_t count_ = 0;
   double max_ = 0;
