@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <boost/random/exponential_distribution.hpp>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "tiersim/random/stream.hpp"
@@ -46,6 +47,12 @@ TEST(ResponseHistogramTest, EveryValueFallsInItsBinOfAtMostOneIn128) {
   EXPECT_EQ(axis.index(0x1p-30), 0);
   EXPECT_EQ(axis.index(0x1p30), axis.size());
   EXPECT_EQ(axis.index(std::nan("")), -1);
+  // Edges outside the bins and bin centres, which Boost may ask for.
+  EXPECT_EQ(axis.value(-1), 0.0);
+  EXPECT_EQ(axis.value(axis.size() + 1), std::numeric_limits<double>::infinity());
+  EXPECT_EQ(axis.value(0), 0x1p-30);
+  EXPECT_DOUBLE_EQ(axis.value(0.5), 0x1p-30 * (1 + 0.5 / 128));
+  EXPECT_EQ(axis.value(axis.size()), 0x1p30);
 }
 
 TEST(ResponseHistogramTest, QuantilesOfASkewedSampleAgreeWithSorting) {

@@ -5,7 +5,9 @@
 
 #include <bit>
 #include <boost/histogram.hpp>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace tiersim {
@@ -34,14 +36,24 @@ class OctaveAxis {
         (std::bit_cast<std::uint64_t>(x) >> kShift) - kFirst);
   }
   [[nodiscard]] boost::histogram::axis::index_type size() const noexcept { return kBins; }
-  /// Lower edge of bin `i` (0 <= i <= kBins); bin i spans [value(i), value(i + 1)).
+  /// The value at real bin position `i`: bin k spans [value(k), value(k + 1)),
+  /// linear inside (Boost asks for centres at k + 0.5). Below bin 0 is the
+  /// underflow of times under 2^-30, from 0; past the last edge, infinity.
   [[nodiscard]] double value(double i) const noexcept {
-    return std::bit_cast<double>((static_cast<std::uint64_t>(i) + kFirst) << kShift);
+    if (!(i >= 0)) return 0.0;
+    if (i > kBins) return std::numeric_limits<double>::infinity();
+    const double k = std::floor(i);
+    const double lo = edge(static_cast<std::uint64_t>(k));
+    return i == k ? lo : lo + (edge(static_cast<std::uint64_t>(k) + 1) - lo) * (i - k);
   }
   bool operator==(const OctaveAxis&) const noexcept { return true; }
   bool operator!=(const OctaveAxis&) const noexcept { return false; }
 
  private:
+  [[nodiscard]] static double edge(std::uint64_t k) noexcept {
+    return std::bit_cast<double>((k + kFirst) << kShift);
+  }
+
   static constexpr int kShift = 52 - kSubBits;
   static constexpr std::uint64_t kFirst = static_cast<std::uint64_t>(1023 + kMinExponent)
                                           << kSubBits;
