@@ -36,8 +36,9 @@ struct Event {
 
   /// The event at `time` (>= 0, not NaN) numbered `seq` among its priority.
   /// -0.0 becomes +0.0, whose bits sort first.
-  static Event make(double time, EventPriority priority, std::uint64_t seq, EventKind kind,
-                    std::uint32_t a, std::uint32_t b) noexcept {
+  [[gnu::always_inline]] static Event make(double time, EventPriority priority, std::uint64_t seq,
+                                           EventKind kind, std::uint32_t a,
+                                           std::uint32_t b) noexcept {
     return Event{time + 0.0, (static_cast<std::uint64_t>(priority) << 56) | seq, kind, a, b};
   }
 

@@ -51,8 +51,7 @@ class EventSet {
   void set_timer(std::uint32_t id, double time, EventPriority priority, EventKind kind) {
     if (!timers_.pending(id)) ++n_;
     timers_.set(Event::make(time, priority, seq_++, kind, id, 0));
-    timer_head_ = timers_.top().key();
-    refresh_service_head();  // a moved timer can also become later
+    timers_changed();  // a moved timer can also become later
   }
 
   /// Timer `id` has an event pending.
@@ -63,8 +62,7 @@ class EventSet {
     if (!timers_.pending(id)) return;
     timers_.cancel(id);
     --n_;
-    timer_head_ = timers_.empty() ? kNoEvent : timers_.top().key();
-    refresh_service_head();
+    timers_changed();
   }
 
   /// Removes and returns the earliest event; the set must not be empty.
@@ -72,13 +70,12 @@ class EventSet {
     const std::size_t l = earliest();
     --n_;
     if (l == 0) {
-      Event e;
       if (timer_head_ < lane_head(0)) {
-        e = timers_.pop();
-        timer_head_ = timers_.empty() ? kNoEvent : timers_.top().key();
-      } else {
-        e = lanes_[0].pop();
+        const Event e = timers_.pop();
+        timers_changed();
+        return e;
       }
+      const Event e = lanes_[0].pop();
       refresh_service_head();
       return e;
     }
@@ -122,6 +119,10 @@ class EventSet {
 
   [[nodiscard]] EventKey lane_head(std::size_t l) const noexcept {
     return lanes_[l].empty() ? kNoEvent : lanes_[l].top().key();
+  }
+  void timers_changed() noexcept {
+    timer_head_ = timers_.empty() ? kNoEvent : timers_.top().key();
+    refresh_service_head();
   }
   // The service lane's head is the earlier of its heap's and the timers'.
   void refresh_service_head() noexcept {
