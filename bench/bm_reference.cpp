@@ -1,5 +1,5 @@
-// The performance limit: hand-written M/M/1 and tandem simulations (Lindley
-// recursion, binary-heap event loops), with a check that they are right.
+// The performance limit: hand-written M/M/1, tandem and 3-tier simulations
+// (Lindley recursion, binary-heap event loops), with a check that they are right.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -86,5 +86,31 @@ BENCHMARK(BM_HandLoopTandem)
     ->Args({1 << 22, 50})
     ->Args({1 << 22, 80})
     ->Unit(benchmark::kMillisecond);
+
+// The 3-tier model's limit, in user cycles per second as BM_EngineThreeTier
+// reports them (same run length: 2000 simulated seconds from cold).
+void BM_HandLoopThreeTier(benchmark::State& state) {
+  constexpr double kUntil = 2000;
+  std::uint64_t seed = 1;
+  ReferenceResult r;
+  std::uint64_t cycles = 0;
+  for (auto _ : state) {
+    r = tiersim::bench::hand_loop_three_tier(kUntil, seed++);
+    cycles += r.completions;
+    benchmark::DoNotOptimize(r);
+  }
+  report_events(state, r.events);
+  state.counters["cycles_per_s"] =
+      benchmark::Counter(static_cast<double>(cycles), benchmark::Counter::kIsRate);
+  // Theory (bounds, THEORY.md): the disk saturates, X -> 62.5/s and
+  // R -> N/X - Z = 0.6 s; 2000 s from cold land within a few per cent.
+  check_response(state, r, 0.6);
+  const double x = static_cast<double>(r.completions) / kUntil;
+  state.counters["throughput"] = x;
+  if (!(std::abs(x - 62.5) <= 0.05 * 62.5))
+    state.SkipWithError(
+        ("throughput " + std::to_string(x) + "/s is more than 5% from 62.5/s").c_str());
+}
+BENCHMARK(BM_HandLoopThreeTier)->Unit(benchmark::kMillisecond);
 
 }  // namespace
