@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "tiersim/core/event_queue.hpp"
-#include "tiersim/core/timer_heap.hpp"
+#include "tiersim/core/timer_tree.hpp"
 
 namespace tiersim {
 
@@ -137,7 +137,7 @@ class EventSet {
 
   std::array<EventQueue, kLanes> lanes_;
   std::array<EventKey, kLanes> head_{kNoEvent, kNoEvent, kNoEvent};
-  TimerHeap timers_;
+  TimerTree timers_;
   EventKey timer_head_ = kNoEvent;
   std::uint64_t seq_ = 0;
   std::size_t n_ = 0;
