@@ -755,7 +755,7 @@ class Simulator::Impl {
     std::vector<bool> stuck(np, false);
     bool any = false;
     auto head_need = [&](const PoolState& ps) {
-      return m_.steps[customers_[ps.slots[0].waiting.front()].step].tokens;
+      return customers_[ps.slots[0].waiting.front()].want;
     };
     for (std::size_t p = 0; p < np; ++p) {
       const PoolState& ps = pools_[p];

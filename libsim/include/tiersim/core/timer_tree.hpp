@@ -33,13 +33,11 @@ class TimerTree {
     win_.assign(2 * leaves_, 0);
     for (std::size_t i = 0; i < leaves_; ++i) win_[leaves_ + i] = static_cast<std::uint32_t>(i);
     for (std::size_t i = leaves_ - 1; i >= 1; --i) win_[i] = win_[2 * i];
-    count_ = 0;
   }
 
   /// Schedules `e` as id `e.a`'s event, replacing any pending one.
   void set(const Event& e) {
     const std::uint32_t id = e.a;
-    if (keys_[id] == kAbsent) ++count_;
     events_[id] = e;
     keys_[id] = e.key();
     replay(id);
@@ -49,7 +47,6 @@ class TimerTree {
   void cancel(std::uint32_t id) {
     if (keys_[id] == kAbsent) return;
     keys_[id] = kAbsent;
-    --count_;
     replay(id);
   }
 
@@ -62,8 +59,8 @@ class TimerTree {
   }
 
   [[nodiscard]] const Event& top() const noexcept { return events_[win_[1]]; }
-  [[nodiscard]] bool empty() const noexcept { return count_ == 0; }
-  [[nodiscard]] std::size_t size() const noexcept { return count_; }
+  /// No id is pending: the root's winner is absent.
+  [[nodiscard]] bool empty() const noexcept { return keys_[win_[1]] == kAbsent; }
   [[nodiscard]] bool pending(std::uint32_t id) const noexcept { return keys_[id] != kAbsent; }
 
  private:
@@ -82,7 +79,6 @@ class TimerTree {
   std::vector<Event> events_;       // per id: its event (meaningful while pending)
   std::vector<EventKey> keys_;      // per id: its event's key, or kAbsent
   std::vector<std::uint32_t> win_;  // per node: the id that wins below it
-  std::size_t count_ = 0;           // ids pending
 };
 
 }  // namespace tiersim
