@@ -37,12 +37,13 @@ ReferenceResult hand_loop_tandem(double lambda, double mu, int stations, std::ui
 /// exp(1 s); web 20 threads on 4 PS cores, exp(2 ms); app 10 threads on 4
 /// cores, exp(10 ms); two calls to db, 5 threads on 2 cores, exp(5 ms), each
 /// with one FCFS disk read exp(8 ms)) written for that model alone: binary
-/// heaps of 16-byte events (one for the thinking users, one for the rest), PS
+/// heaps of 16-byte events (with `thinkers_apart` one for the thinking users
+/// and one for the rest, as the engine keeps them; else one for all), PS
 /// in virtual time with a superseded completion left in the heap and skipped,
 /// pools as counters with FIFOs of waiters.
 /// Runs `until` simulated seconds from all users thinking. Streams: think 0,
 /// web 1, app 2, db and disk of the first call 3 and 4, of the second 5 and 6.
 /// `completions` are user cycles. Bound analysis: X -> 62.5/s, R -> 0.6 s.
-ReferenceResult hand_loop_three_tier(double until, std::uint64_t seed);
+ReferenceResult hand_loop_three_tier(double until, std::uint64_t seed, bool thinkers_apart);
 
 }  // namespace tiersim::bench

@@ -105,6 +105,9 @@ struct PsStation {
   }
 };
 
+// kThinkersApart: the thinking users in a heap of their own (as the engine
+// keeps them), or every pending event in one heap.
+template <bool kThinkersApart>
 class ThreeTier {
  public:
   explicit ThreeTier(std::uint64_t seed)
@@ -179,7 +182,7 @@ class ThreeTier {
 
  private:
   void push(double t, std::uint32_t what, std::uint32_t user) {
-    auto& h = what == kThinkEnd ? think_heap_ : heap_;
+    auto& h = kThinkersApart && what == kThinkEnd ? think_heap_ : heap_;
     h.push_back({t, what, user});
     std::push_heap(h.begin(), h.end(), Later{});
   }
@@ -290,8 +293,8 @@ class ThreeTier {
   std::array<PsStation, 3> ps_{PsStation{4}, PsStation{4}, PsStation{2}};
   bool disk_busy_ = false;
   UserFifo disk_queue_;
-  // The thinking users (most pending events) in a heap of their own, as the
-  // engine keeps them: one heap of everything runs at ~2/3 of the speed.
+  // The thinking users are most of the pending events; think_heap_ stays
+  // empty unless kThinkersApart.
   std::vector<TierEvent> heap_, think_heap_;
   UserFifo ready_;
   double now_ = 0;
@@ -299,8 +302,8 @@ class ThreeTier {
 
 }  // namespace
 
-ReferenceResult hand_loop_three_tier(double until, std::uint64_t seed) {
-  return ThreeTier(seed).run(until);
+ReferenceResult hand_loop_three_tier(double until, std::uint64_t seed, bool thinkers_apart) {
+  return thinkers_apart ? ThreeTier<true>(seed).run(until) : ThreeTier<false>(seed).run(until);
 }
 
 }  // namespace tiersim::bench
