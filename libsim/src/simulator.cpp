@@ -35,6 +35,12 @@ struct Customer {
   std::uint32_t pending = 0;            // a forked request: branches not yet joined
   std::uint32_t key = 0;                // the lock-table key it holds or waits for
   std::uint32_t want = 0;               // tokens it waits for at a pool
+  // Processor sharing, while the job runs alone on a core: its place in the
+  // station's job list, and the generation its completion event must carry
+  // (bumped when the event goes stale; never reset, as a reused record may
+  // still have stale events pending).
+  std::uint32_t ps_slot = 0;
+  std::uint32_t ps_gen = 0;
 };
 
 struct PsJob {
@@ -55,9 +61,15 @@ struct StationState {
   std::uint32_t waiting = 0;
   double last = 0;                   // areas are integrated up to here
   std::vector<detail::Ring> queues;  // one per priority level (FCFS uses [0])
-  // Processor sharing: every job advances at min(1, c/n) work units per unit time.
+  // Processor sharing: every job advances at min(1, c/n) work units per unit
+  // time. Until a job has to share (an arrival finds every core taken), each
+  // job runs alone at full speed and has its own completion event: `jobs`
+  // then lists them unordered, `finish` in real time. Once shared, `jobs` is
+  // a min-heap on virtual finish with one pending completion, the timer,
+  // until the station empties.
+  bool shared = false;
   double vtime = 0, vlast = 0;
-  std::vector<PsJob> jobs;  // min-heap on finish
+  std::vector<PsJob> jobs;
   // The completion now pending (the station's timer in the event set): for
   // which job, at which per-job rate.
   std::uint64_t pending_seq = 0;
@@ -321,7 +333,7 @@ class Simulator::Impl {
       return;
     }
     touch(t);
-    if (st.discipline == Discipline::kPs) ps_advance(st);  // at the old job count
+    if (st.discipline == Discipline::kPs && st.shared) ps_advance(st);  // at the old job count
     ++st.n;
     k.service = s.time.sample(streams_[s.stream]);
     switch (st.discipline) {
@@ -342,12 +354,58 @@ class Simulator::Impl {
         q_.push(now_ + k.service, EventPriority::kNormal, EventKind::kServiceEnd, t, cu);
         break;
       case Discipline::kPs:
+        st.busy = std::min(st.n, st.servers);
+        if (!st.shared && st.n <= st.servers) {
+          // A core is free: the job runs alone, like a delay, with its own event.
+          k.ps_slot = static_cast<std::uint32_t>(st.jobs.size());
+          st.jobs.push_back({now_ + k.service, 0, cu});
+          q_.push(now_ + k.service, EventPriority::kNormal, EventKind::kPsJobEnd, ++k.ps_gen, cu);
+          break;
+        }
+        if (!st.shared) ps_start_sharing(st);
         st.jobs.push_back({st.vtime + k.service, st.seq++, cu});
         std::push_heap(st.jobs.begin(), st.jobs.end(), std::greater<>());
-        st.busy = std::min(st.n, st.servers);
         ps_schedule(t, st);
         break;
     }
+  }
+
+  // Every core is taken and one more job arrives: the jobs running alone move
+  // into the virtual-time heap with the work they have left, and their own
+  // events go stale (a station of c cores pays at most c stale events per
+  // busy period, which takes at least c + 1 arrivals to reach).
+  void ps_start_sharing(StationState& st) {
+    st.shared = true;
+    st.vtime = 0;
+    st.vlast = now_;
+    for (PsJob& j : st.jobs) {
+      j.finish = std::max(0.0, j.finish - now_);  // work left, at full speed until now
+      j.seq = st.seq++;
+      ++customers_[j.customer].ps_gen;
+    }
+    std::make_heap(st.jobs.begin(), st.jobs.end(), std::greater<>());
+  }
+
+  // The station began sharing after this job-end event was scheduled.
+  [[nodiscard]] bool ps_job_end_stale(const Event& e) const noexcept {
+    return e.kind == EventKind::kPsJobEnd && e.a != customers_[e.b].ps_gen;
+  }
+
+  // A job that ran alone on its core is done.
+  [[gnu::always_inline]] void on_ps_job_end(std::uint32_t cu) {
+    Customer& k = customers_[cu];
+    const std::uint32_t t = m_.steps[k.step].target;
+    StationState& st = stations_[t];
+    touch(t);
+    --st.n;
+    st.busy = std::min(st.n, st.servers);
+    // Unordered list: the last job takes the finished one's place.
+    const PsJob last = st.jobs.back();
+    st.jobs[k.ps_slot] = last;
+    customers_[last.customer].ps_slot = k.ps_slot;
+    st.jobs.pop_back();
+    depart(t, cu);
+    enter(cu, route(k.step));
   }
 
   // Each job's speed: full up to one job per core, then shared (no division
@@ -430,6 +488,7 @@ class Simulator::Impl {
     st.busy = std::min(st.n, st.servers);
     depart(t, done.customer);
     ps_schedule(t, st);
+    if (st.jobs.empty()) st.shared = false;  // the next jobs run alone again
     enter(done.customer, route(customers_[done.customer].step));
   }
 
@@ -822,6 +881,12 @@ class Simulator::Impl {
     }
   }
 
+  // Nothing but bookkeeping is left to happen while requests wait on pools:
+  // the model has frozen now, so look for the deadlock at this instant.
+  bool frozen_on_pools() {
+    return q_.bookkeeping_next() && any_pool_waiting() && detect_deadlock();
+  }
+
   bool any_pool_waiting() const noexcept {
     for (const auto& p : pools_)
       if (p.waiting > 0) return true;
@@ -966,6 +1031,12 @@ ReplicationResult Simulator::Impl::run() {
       e = Event{now_, 0, EventKind::kResume, 0, granted_.pop()};
     } else if (!q_.empty()) {
       e = q_.pop();
+      if (ps_job_end_stale(e)) {
+        // Not an event: the clock stays where the last one left it, and what
+        // follows that event is checked again.
+        if (have_pools && frozen_on_pools()) break;
+        continue;
+      }
     } else {
       break;
     }
@@ -980,6 +1051,9 @@ ReplicationResult Simulator::Impl::run() {
         break;
       case EventKind::kPsCompletion:
         on_ps_completion(e.a);
+        break;
+      case EventKind::kPsJobEnd:
+        on_ps_job_end(e.b);
         break;
       case EventKind::kStepDone: {
         Customer& k = customers_[e.b];
@@ -1030,9 +1104,7 @@ ReplicationResult Simulator::Impl::run() {
       }
       if ((events & 0xFFFF) == 0 && !pools_.empty() && detect_deadlock()) break;
     }
-    // Nothing but bookkeeping left to happen while requests wait on pools: the
-    // model has frozen now, so look for the deadlock at this instant.
-    if (have_pools && q_.bookkeeping_next() && any_pool_waiting() && detect_deadlock()) break;
+    if (have_pools && frozen_on_pools()) break;
   }
   if (q_.empty() && !pools_.empty() && !result_.deadlocked) detect_deadlock();
   if (!measuring_) {  // stopped before the warm-up ended: measure what there is

@@ -16,6 +16,7 @@ enum class EventKind : std::uint8_t {
   kArrival,       ///< an open class generates its next request (a = class)
   kServiceEnd,    ///< a FCFS / priority / delay server finishes (a = station, b = customer)
   kPsCompletion,  ///< a PS station's earliest job finishes (a = station; a timer)
+  kPsJobEnd,      ///< a PS job running alone on a core finishes (a = generation, b = customer)
   kStepDone,      ///< a pure delay or think time ends (b = customer)
   kResume,        ///< a customer granted a pool token continues (b = customer)
   kWarmupEnd,     ///< statistics are reset

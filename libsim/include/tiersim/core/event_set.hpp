@@ -103,6 +103,7 @@ class EventSet {
     switch (kind) {
       case EventKind::kServiceEnd:
       case EventKind::kPsCompletion:
+      case EventKind::kPsJobEnd:
       case EventKind::kResume:
         return 0;
       case EventKind::kArrival:
