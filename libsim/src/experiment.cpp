@@ -97,7 +97,9 @@ void assess_saturation(const CompiledModel& model, const std::vector<Replication
                        const std::vector<Counters>& totals, Saturation& sat) {
   auto predicted = model.open_utilization();
   for (std::size_t k = 0; k < predicted.size(); ++k)
-    if (predicted[k] > sat.predicted_utilization) {
+    // Stations equal but for rounding (a tandem of identical stations) name
+    // the first of them, however the solver's arithmetic happened to round.
+    if (predicted[k] > sat.predicted_utilization * (1 + 1e-9)) {
       sat.predicted_utilization = predicted[k];
       sat.predicted_station = model.stations[k].name;
     }
