@@ -333,7 +333,7 @@ class Simulator::Impl {
       return;
     }
     touch(t);
-    if (st.discipline == Discipline::kPs && st.shared) ps_advance(st);  // at the old job count
+    if (st.shared) ps_advance(st);  // at the old job count (only PS stations share)
     ++st.n;
     k.service = s.time.sample(streams_[s.stream]);
     switch (st.discipline) {
@@ -420,8 +420,9 @@ class Simulator::Impl {
   // Inlined where jobs come and go, so the common case (the pending
   // completion is still right) costs a few compares and no call.
   [[gnu::always_inline]] void ps_schedule(std::uint32_t t, StationState& st) {
-    if (st.jobs.empty()) {
+    if (st.jobs.empty()) {  // emptied: no timer, and the next jobs run alone again
       q_.cancel_timer(t);
+      st.shared = false;
       return;
     }
     const double rate = ps_rate(st);
@@ -488,7 +489,6 @@ class Simulator::Impl {
     st.busy = std::min(st.n, st.servers);
     depart(t, done.customer);
     ps_schedule(t, st);
-    if (st.jobs.empty()) st.shared = false;  // the next jobs run alone again
     enter(done.customer, route(customers_[done.customer].step));
   }
 
