@@ -259,18 +259,22 @@ class Simulator::Impl {
   }
 
   // ---- customers walking their route -----------------------------------
+  // A cycle of steps that take no time (acquire, release, choose, branch)
+  // would never let the clock move: the model is at fault. Out of line, so
+  // that building the message does not crowd the walk's registers.
+  [[gnu::cold, gnu::noinline, noreturn]] void throw_zero_time_cycle(std::uint32_t cu,
+                                                                    std::uint32_t step) const {
+    const std::uint32_t c = customers_[cu].cls;
+    throw ModelError("classes[" + std::to_string(c) + "].steps",
+                     "requests of class '" + m_.classes[c].name + "' cycle through step '" +
+                         m_.steps[step].id +
+                         "' and others that take no time, without ever taking time; "
+                         "add a delay or a visit to the cycle");
+  }
   void enter(std::uint32_t cu, std::uint32_t step) {
     for (unsigned guard = 0;; ++guard) {
-      if (guard > kZeroTimeStepLimit) {
-        // A cycle of steps that take no time (acquire, release, choose,
-        // branch) would never let the clock move: the model is at fault.
-        const std::uint32_t c = customers_[cu].cls;
-        throw ModelError("classes[" + std::to_string(c) + "].steps",
-                         "requests of class '" + m_.classes[c].name + "' cycle through step '" +
-                             m_.steps[step].id +
-                             "' and others that take no time, without ever taking time; "
-                             "add a delay or a visit to the cycle");
-      }
+      if (guard > kZeroTimeStepLimit) [[unlikely]]
+        throw_zero_time_cycle(cu, step);
       if (step == kExit) {
         finish(cu);
         return;
