@@ -888,7 +888,7 @@ class Simulator::Impl {
   // Nothing but bookkeeping is left to happen while requests wait on pools:
   // the model has frozen now, so look for the deadlock at this instant.
   bool frozen_on_pools() {
-    return q_.bookkeeping_next() && any_pool_waiting() && detect_deadlock();
+    return q_.only_bookkeeping() && any_pool_waiting() && detect_deadlock();
   }
 
   bool any_pool_waiting() const noexcept {

@@ -112,5 +112,32 @@ TEST(EventSetTest, NegativeZeroSortsAsZero) {
   EXPECT_EQ(q.pop().a, 1u);
 }
 
+// The engine's freeze check: true exactly while every pending event (timers
+// included) is bookkeeping, whatever comes first.
+TEST(EventSetTest, OnlyBookkeepingWhileNothingElseIsPending) {
+  EventSet q(4);
+  q.reserve_timers(2);
+  EXPECT_TRUE(q.only_bookkeeping()) << "an empty set holds nothing else";
+  q.push(1.0, EventPriority::kLate, EventKind::kStop);
+  q.push(0.5, EventPriority::kLate, EventKind::kWindowEnd);
+  EXPECT_TRUE(q.only_bookkeeping());
+  q.push(5.0, EventPriority::kNormal, EventKind::kStepDone, 0, 7);  // after every bookkeeping event
+  EXPECT_FALSE(q.only_bookkeeping());
+  q.set_timer(1, 2.0, EventPriority::kNormal, EventKind::kPsCompletion);
+  EXPECT_FALSE(q.only_bookkeeping());
+  EXPECT_EQ(q.pop().kind, EventKind::kWindowEnd);
+  EXPECT_EQ(q.pop().kind, EventKind::kStop);
+  EXPECT_FALSE(q.only_bookkeeping()) << "a timer and a think time are still pending";
+  EXPECT_EQ(q.pop().kind, EventKind::kPsCompletion);
+  EXPECT_FALSE(q.only_bookkeeping());
+  q.push(9.0, EventPriority::kLate, EventKind::kBatchEnd);
+  q.set_timer(0, 3.0, EventPriority::kNormal, EventKind::kPsCompletion);
+  q.cancel_timer(0);
+  EXPECT_EQ(q.pop().kind, EventKind::kStepDone);
+  EXPECT_TRUE(q.only_bookkeeping());
+  q.pop();
+  EXPECT_TRUE(q.only_bookkeeping());
+}
+
 }  // namespace
 }  // namespace tiersim

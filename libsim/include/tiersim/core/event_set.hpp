@@ -91,8 +91,10 @@ class EventSet {
   }
   [[nodiscard]] bool empty() const noexcept { return n_ == 0; }
   [[nodiscard]] std::size_t size() const noexcept { return n_; }
-  /// The next event is bookkeeping (warm-up, batch or window end, the stop).
-  [[nodiscard]] bool bookkeeping_next() const noexcept { return n_ > 0 && earliest() == 2; }
+  /// Nothing is pending but bookkeeping (warm-up, batch or window ends, the
+  /// stop), if anything. Two loads and a compare: the engine asks after every
+  /// event whether the model has frozen.
+  [[nodiscard]] bool only_bookkeeping() const noexcept { return n_ == lanes_[2].size(); }
 
  private:
   static constexpr std::size_t kLanes = 3;
