@@ -276,11 +276,11 @@ class Simulator::Impl {
     // Most steps have one successor: one load from a dense table instead of
     // two through the (large) step record.
     if (const std::uint32_t next = only_next_[step]; next != kBranches) return next;
-    const CompiledStep& s = m_.steps[step];
-    double u = uniform(m_.classes[s.cls].routing_stream);
+    const CompiledStep& s = steps_[step];
+    double u = uniform(classes_[s.cls].routing_stream);
     for (std::uint32_t e = s.edge_begin; e < s.edge_end; ++e)
-      if (u < m_.edges[e].cumulative) return m_.edges[e].to;
-    return m_.edges[s.edge_end - 1].to;
+      if (u < edges_[e].cumulative) return edges_[e].to;
+    return edges_[s.edge_end - 1].to;
   }
 
   // ---- customers walking their route -----------------------------------
@@ -291,8 +291,8 @@ class Simulator::Impl {
                                                                     std::uint32_t step) const {
     const std::uint32_t c = customers_[cu].cls;
     throw ModelError("classes[" + std::to_string(c) + "].steps",
-                     "requests of class '" + m_.classes[c].name + "' cycle through step '" +
-                         m_.steps[step].id +
+                     "requests of class '" + classes_[c].name + "' cycle through step '" +
+                         steps_[step].id +
                          "' and others that take no time, without ever taking time; "
                          "add a delay or a visit to the cycle");
   }
@@ -307,7 +307,7 @@ class Simulator::Impl {
       Customer& k = customers_[cu];
       k.step = step;
       k.mark = now_;
-      const CompiledStep& s = m_.steps[step];
+      const CompiledStep& s = steps_[step];
       switch (s.kind) {
         case StepKind::kVisit:
           arrive(cu, s);
@@ -373,7 +373,7 @@ class Simulator::Impl {
           q_.push(now_ + k.service, EventPriority::kNormal, EventKind::kServiceEnd, t, cu);
         } else {
           std::uint32_t level =
-              st.discipline == Discipline::kPriority ? m_.classes[k.cls].level : 0;
+              st.discipline == Discipline::kPriority ? classes_[k.cls].level : 0;
           st.queues[level].push(cu);
           ++st.waiting;
         }
@@ -423,7 +423,7 @@ class Simulator::Impl {
   // A job that ran alone on its core is done.
   [[gnu::always_inline]] void on_ps_job_end(std::uint32_t cu) {
     Customer& k = customers_[cu];
-    const std::uint32_t t = m_.steps[k.step].target;
+    const std::uint32_t t = steps_[k.step].target;
     StationState& st = stations_[t];
     touch(t);
     --st.n;
@@ -598,7 +598,7 @@ class Simulator::Impl {
       case ChoosePolicy::kRandom:
         return route(step);
       case ChoosePolicy::kRoundRobin:
-        return m_.edges[s.edge_begin + rr_[step]++ % n].to;
+        return edges_[s.edge_begin + rr_[step]++ % n].to;
       case ChoosePolicy::kShortestQueue: {
         // The fewest requests present; ties go to the earliest option.
         std::uint32_t best = 0;
@@ -613,7 +613,7 @@ class Simulator::Impl {
             best = i;
           }
         }
-        return m_.edges[s.edge_begin + best].to;
+        return edges_[s.edge_begin + best].to;
       }
     }
     return route(step);
@@ -625,7 +625,7 @@ class Simulator::Impl {
     const PoolState& p = pools_[s.target];
     double over = p.held > p.capacity ? double(p.held - p.capacity) / p.held : 0.0;
     double u = boost::random::uniform_01<double>()(streams_[s.stream]);
-    return m_.edges[s.edge_begin + (u < over ? 0 : 1)].to;
+    return edges_[s.edge_begin + (u < over ? 0 : 1)].to;
   }
 
   // The parent waits at the fork; each branch is a request of its own that
@@ -637,7 +637,7 @@ class Simulator::Impl {
       std::uint32_t child = new_customer(cls);
       customers_[child].parent = cu;
       customers_[child].born = now_;
-      customers_[child].resume_to = m_.edges[e].to;
+      customers_[child].resume_to = edges_[e].to;
       granted_.push(child);
     }
   }
@@ -652,7 +652,7 @@ class Simulator::Impl {
     auto& sc = cur_.steps[p.step];
     sc.count += 1;
     sc.sum_service += now_ - p.mark;
-    p.step = m_.steps[p.step].join;  // resolved by compile()
+    p.step = steps_[p.step].join;  // resolved by compile()
     p.resume_to = route(p.step);
     granted_.push(parent);
   }
@@ -661,12 +661,12 @@ class Simulator::Impl {
     Customer& k = customers_[cu];
     k.born = now_;
     cur_.classes[k.cls].arrivals += 1;
-    enter(cu, m_.classes[k.cls].entry);
+    enter(cu, classes_[k.cls].entry);
   }
 
   [[gnu::always_inline]] void end_cycle(std::uint32_t cu) {
     const std::uint32_t cls = customers_[cu].cls;
-    const CompiledClass& c = m_.classes[cls];
+    const CompiledClass& c = classes_[cls];
     if (c.batch) {
       free_customer(cu);
       if (--batch_left_[cls] == 0) {
@@ -686,7 +686,7 @@ class Simulator::Impl {
   // A request turned away gives back every pool token it holds at this step.
   // A lost fork branch simply ends: its parent goes on when the others join.
   void lose(std::uint32_t cu) {
-    for (const auto& [pool, tokens] : m_.steps[customers_[cu].step].held)
+    for (const auto& [pool, tokens] : steps_[customers_[cu].step].held)
       release_tokens(pool, pools_[pool].keyed ? customers_[cu].key : 0, tokens);
     if (customers_[cu].parent != kNone) {
       branch_done(cu);
@@ -760,7 +760,7 @@ class Simulator::Impl {
   // rate schedule a non-homogeneous Poisson process by inverting its
   // cumulative rate piece by piece (exact, one exponential draw).
   [[gnu::always_inline]] double next_arrival(std::uint32_t cls, double t) {
-    const CompiledClass& c = m_.classes[cls];
+    const CompiledClass& c = classes_[cls];
     if (c.schedule.empty()) return t + c.interarrival.sample(streams_[c.source_stream]);
     return next_scheduled_arrival(c, t);
   }
@@ -853,7 +853,7 @@ class Simulator::Impl {
         if (!stuck[p]) continue;
         const detail::Ring& waiting = pools_[p].slots[0].waiting;
         for (std::size_t i = 0; i < waiting.size(); ++i)
-          for (const auto& [pool, tokens] : m_.steps[customers_[waiting.at(i)].step].held)
+          for (const auto& [pool, tokens] : steps_[customers_[waiting.at(i)].step].held)
             held_by_stuck[pool] += tokens;
       }
       for (std::size_t p = 0; p < np; ++p) {
@@ -871,11 +871,11 @@ class Simulator::Impl {
       if (!stuck[p]) continue;
       result_.deadlock_pools.push_back(m_.pools[p].name);
       const PoolState& ps = pools_[p];
-      const CompiledStep& want = m_.steps[customers_[ps.slots[0].waiting.front()].step];
+      const CompiledStep& want = steps_[customers_[ps.slots[0].waiting.front()].step];
       pools_text += (pools_text.empty() ? "" : "; ") + std::string("pool '") + m_.pools[p].name +
                     "' has " + std::to_string(ps.held) + "/" + std::to_string(ps.capacity) +
                     " tokens held and " + std::to_string(ps.waiting) + " waiting (first: class '" +
-                    m_.classes[want.cls].name + "' at step '" + want.id + "')";
+                    classes_[want.cls].name + "' at step '" + want.id + "')";
     }
     if (result_.deadlock_pools.empty()) return false;
     result_.deadlocked = true;
@@ -962,6 +962,12 @@ class Simulator::Impl {
   }
 
   const CompiledModel& m_;
+  // The model's tables, read on every step of the walk, held one load away
+  // rather than two (through m_): the lookups sit on the chain from one event
+  // to the next (bench/README.md, "Sixth pass").
+  const CompiledStep* const steps_ = m_.steps.data();
+  const CompiledClass* const classes_ = m_.classes.data();
+  const CompiledEdge* const edges_ = m_.edges.data();
   ReplicationOptions opt_;
   const RunSpec& run_;
   EventSet q_{1024};
@@ -1008,7 +1014,7 @@ ReplicationResult Simulator::Impl::run() {
     begin_measuring();
   std::vector<std::uint32_t> batch_jobs;
   for (std::uint32_t c = 0; c < m_.classes.size(); ++c) {
-    const CompiledClass& cc = m_.classes[c];
+    const CompiledClass& cc = classes_[c];
     if (cc.batch) {
       batch_left_[c] = cc.population;
       ++batch_classes_left_;
