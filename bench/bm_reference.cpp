@@ -71,6 +71,24 @@ void BM_HandLoopMM1(benchmark::State& state) {
 }
 BENCHMARK(BM_HandLoopMM1)->Args({1 << 20, 50})->Args({1 << 20, 80})->Unit(benchmark::kMillisecond);
 
+// The hand loop with the engine's parts, level by level (range(0), see
+// hand_loop_mm1_parts), at the engine benchmarks' load: divided by
+// BM_HandLoopMM1 and into BM_EngineMM1, it splits the engine's overhead.
+void BM_HandLoopMM1Parts(benchmark::State& state) {
+  constexpr std::uint64_t kEvents = 1 << 20;
+  constexpr double kLambda = 0.8;
+  std::uint64_t seed = 1;
+  ReferenceResult r;
+  for (auto _ : state) {
+    r = tiersim::bench::hand_loop_mm1_parts(static_cast<int>(state.range(0)), kLambda, kMu,
+                                            kEvents, seed++);
+    benchmark::DoNotOptimize(r);
+  }
+  report_events(state, r.events);
+  check_response(state, r, 1.0 / (kMu - kLambda));
+}
+BENCHMARK(BM_HandLoopMM1Parts)->DenseRange(1, 4)->Unit(benchmark::kMillisecond);
+
 void BM_HandLoopTandem(benchmark::State& state) {
   const auto events = static_cast<std::uint64_t>(state.range(0));
   std::uint64_t seed = 1;

@@ -26,6 +26,19 @@ ReferenceResult lindley_mm1(double lambda, double mu, std::uint64_t customers, s
 /// exactly `events` events starting empty. Streams as in lindley_mm1.
 ReferenceResult hand_loop_mm1(double lambda, double mu, std::uint64_t events, std::uint64_t seed);
 
+/// hand_loop_mm1 with the engine's own parts added one level at a time, each
+/// reached directly as a loop written for this model would: the gap between
+/// the engine and the plain loop split into what its parts cost and what the
+/// general model walk costs. `parts`: 0 the plain loop (hand_loop_mm1); 1 the
+/// engine's EventSet (three lanes, 128-bit keys, a pending stop event) instead
+/// of the binary heap; 2 + a record per customer from a free list, service
+/// drawn on arrival, a FIFO of ids; 3 + the station's time-weighted areas and
+/// the step's and class's counters; 4 + a ResponseHistogram fill per
+/// completion. Every level simulates the same trajectory (same draws, same
+/// order), so all report the same mean response.
+ReferenceResult hand_loop_mm1_parts(int parts, double lambda, double mu, std::uint64_t events,
+                                    std::uint64_t seed);
+
 /// A tandem of `stations` M/M/1 FCFS stations, each of rate `mu`, fed by a
 /// Poisson stream of rate `lambda`; the same hand loop as hand_loop_mm1 with
 /// one FIFO per station. Arrivals use stream 0, station k stream k + 1.
