@@ -194,6 +194,19 @@ class Simulator::Impl {
     }
     customers_.reserve(1024);
     q_.reserve_timers(m.stations.size());
+    // Each stream's first value, for draw(): in stream order, which is free
+    // since every stream is a sequence of its own.
+    ahead_.assign(m.streams, 0.0);
+    for (const CompiledStep& s : m.steps)
+      if (s.kind == StepKind::kVisit || s.kind == StepKind::kDelay)
+        ahead_[s.stream] = s.time.sample(streams_[s.stream]);
+    for (const CompiledClass& c : m.classes) {
+      if (c.batch) continue;
+      if (c.closed)
+        ahead_[c.source_stream] = c.think.sample(streams_[c.source_stream]);
+      else if (c.schedule.empty())
+        ahead_[c.source_stream] = c.interarrival.sample(streams_[c.source_stream]);
+    }
   }
 
   ReplicationResult run();
@@ -272,6 +285,18 @@ class Simulator::Impl {
     return boost::random::uniform_01<double>()(streams_[stream]);
   }
 
+  // The next value of the one distribution drawn from `stream` (a visit's or
+  // delay's time, a class's interarrival or think time), drawn a use ahead.
+  // Every use still takes that stream's next value in turn, so results are
+  // the same, but the value that goes into the event being scheduled is a
+  // load, not a draw: the draw's latency (Mersenne Twister, ziggurat, a
+  // division) leaves the chain from one event to the next.
+  [[gnu::always_inline]] double draw(const Distribution& d, std::uint32_t stream) {
+    const double x = ahead_[stream];
+    ahead_[stream] = d.sample(streams_[stream]);
+    return x;
+  }
+
   [[gnu::always_inline]] std::uint32_t route(std::uint32_t step) {
     // Most steps have one successor: one load from a dense table instead of
     // two through the (large) step record.
@@ -313,7 +338,7 @@ class Simulator::Impl {
           arrive(cu, s);
           return;
         case StepKind::kDelay:
-          k.service = s.time.sample(streams_[s.stream]);
+          k.service = draw(s.time, s.stream);
           q_.push(now_ + k.service, EventPriority::kNormal, EventKind::kStepDone, 0, cu);
           return;
         case StepKind::kAcquire:
@@ -364,7 +389,7 @@ class Simulator::Impl {
     touch(t);
     if (st.shared) ps_advance(st);  // at the old job count (only PS stations share)
     ++st.n;
-    k.service = s.time.sample(streams_[s.stream]);
+    k.service = draw(s.time, s.stream);
     switch (st.discipline) {
       case Discipline::kFcfs:
       case Discipline::kPriority:
@@ -675,7 +700,7 @@ class Simulator::Impl {
       }
     } else if (c.closed) {
       customers_[cu].step = kThinking;
-      q_.push(now_ + c.think.sample(streams_[c.source_stream]), EventPriority::kNormal,
+      q_.push(now_ + draw(c.think, c.source_stream), EventPriority::kNormal,
               EventKind::kStepDone, 0, cu);
     } else {
       free_customer(cu);
@@ -761,7 +786,7 @@ class Simulator::Impl {
   // cumulative rate piece by piece (exact, one exponential draw).
   [[gnu::always_inline]] double next_arrival(std::uint32_t cls, double t) {
     const CompiledClass& c = classes_[cls];
-    if (c.schedule.empty()) return t + c.interarrival.sample(streams_[c.source_stream]);
+    if (c.schedule.empty()) return t + draw(c.interarrival, c.source_stream);
     return next_scheduled_arrival(c, t);
   }
   double next_scheduled_arrival(const CompiledClass& c, double t) {
@@ -981,6 +1006,7 @@ class Simulator::Impl {
   std::uint32_t batch_classes_left_ = 0;
   bool stop_when_batches_done_ = false;
   std::vector<RandomEngine> streams_;
+  std::vector<double> ahead_;  // per stream: draw()'s next value
   std::vector<StationState> stations_;
   std::vector<PoolState> pools_;
   std::vector<Customer> customers_;
@@ -1023,8 +1049,8 @@ ReplicationResult Simulator::Impl::run() {
       for (std::uint32_t i = 0; i < cc.population; ++i) {
         std::uint32_t cu = new_customer(c);
         customers_[cu].step = kThinking;
-        q_.push(cc.think.sample(streams_[cc.source_stream]), EventPriority::kNormal,
-                EventKind::kStepDone, 0, cu);
+        q_.push(draw(cc.think, cc.source_stream), EventPriority::kNormal, EventKind::kStepDone,
+                0, cu);
       }
     } else {
       schedule_arrival(c, 0.0);
