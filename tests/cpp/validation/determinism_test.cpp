@@ -1,4 +1,7 @@
 // Same model and seed: bit-identical results on any number of threads.
+#include "tiersim/model/compiled_model.hpp"
+#include "tiersim/model/loader.hpp"
+#include "tiersim/sim/simulator.hpp"
 #include "validation_support.hpp"
 
 namespace tiersim::testing {
@@ -195,6 +198,77 @@ TEST(StopConditionTest, ARunWithoutAnEndIsRejectedNamingRunUntil) {
   }
   // The same model is valid once a length is given (e.g. by a CLI override).
   EXPECT_NO_THROW(run_json(m.dump(), R"({"until": 10})"));
+}
+
+}  // namespace
+}  // namespace tiersim::testing
+
+namespace tiersim::testing {
+namespace {
+
+// The simulator draws each time stream one use ahead (draw() in
+// simulator.cpp); each stream's first value must still go to its first use.
+// A trajectory pinned by hand: one request on an idle system, whose event
+// times are sums of known draws, for every kind of time stream.
+class FirstDrawTest : public ::testing::Test {
+ protected:
+  static constexpr std::uint64_t kSeed = 21;
+
+  static ReplicationResult simulate(const CompiledModel& m) {
+    ReplicationOptions o;
+    o.replication = 0;
+    return Simulator(m, o).run();
+  }
+  // The first value of `stream` in replication 0.
+  static double first(const Distribution& d, std::uint32_t stream) {
+    RandomEngine eng = make_stream(kSeed, 0, stream);
+    return d.sample(eng);
+  }
+  static CompiledModel compiled(json classes, json run) {
+    run["seed"] = kSeed;
+    run["replications"] = 1;
+    json m = {{"run", run},
+              {"stations", {{{"name", "s"}}, {{"name", "cores"}, {"discipline", "ps"}}}},
+              {"classes", classes}};
+    return compile(model_from_json(m));
+  }
+};
+
+TEST_F(FirstDrawTest, ADelayThenAVisitTakeTheirStreamsFirstValues) {
+  const CompiledModel m = compiled(
+      {{{"name", "job"},
+        {"type", "batch"},
+        {"jobs", 1},
+        {"steps", {{{"delay", exponential(0.3)}}, {{"visit", "s"}, {"service", exponential(0.5)}}}}}},
+      json::object());
+  const double expected = (0.0 + first(m.steps[0].time, m.steps[0].stream)) +
+                          first(m.steps[1].time, m.steps[1].stream);
+  EXPECT_EQ(simulate(m).makespan[0], expected);
+}
+
+TEST_F(FirstDrawTest, AnOpenRequestArrivesAtTheFirstInterarrival) {
+  const CompiledModel m =
+      compiled({{{"name", "c"},
+                 {"interarrival", exponential(2.0)},
+                 {"steps", {{{"visit", "cores"}, {"service", exponential(0.1)}}}}}},
+               {{"max_completions", 1}, {"batches", 2}});
+  const double arrival = 0.0 + first(m.classes[0].interarrival, m.classes[0].source_stream);
+  const double service = first(m.steps[0].time, m.steps[0].stream);
+  const ReplicationResult r = simulate(m);
+  EXPECT_EQ(r.snapshots.back().time, arrival + service);
+  EXPECT_EQ(r.snapshots.back().classes[0].sum_response, (arrival + service) - arrival);
+}
+
+TEST_F(FirstDrawTest, AClosedUserThinksForTheFirstThinkTime) {
+  const CompiledModel m = compiled({{{"name", "u"},
+                                     {"type", "closed"},
+                                     {"population", 1},
+                                     {"think", exponential(1.5)},
+                                     {"steps", {{{"visit", "s"}, {"service", exponential(0.2)}}}}}},
+                                   {{"max_completions", 1}, {"batches", 2}});
+  const double think = 0.0 + first(m.classes[0].think, m.classes[0].source_stream);
+  const double service = first(m.steps[0].time, m.steps[0].stream);
+  EXPECT_EQ(simulate(m).snapshots.back().time, think + service);
 }
 
 }  // namespace
