@@ -80,8 +80,8 @@ void BM_HandLoopMM1Parts(benchmark::State& state) {
   std::uint64_t seed = 1;
   ReferenceResult r;
   for (auto _ : state) {
-    r = tiersim::bench::hand_loop_mm1_parts(static_cast<int>(state.range(0)), kLambda, kMu,
-                                            kEvents, seed++);
+    r = tiersim::bench::hand_loop_mm1_parts(static_cast<int>(state.range(0)), kLambda, kMu, kEvents,
+                                            seed++);
     benchmark::DoNotOptimize(r);
   }
   report_events(state, r.events);

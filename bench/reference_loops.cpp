@@ -1,5 +1,6 @@
-// The reference loops: Lindley recursion and hand-written M/M/1 and tandem
-// event loops (binary heap + ring-buffer FIFOs).
+// The reference loops: Lindley recursion, hand-written M/M/1 and tandem
+// event loops (binary heap + ring-buffer FIFOs), and the M/M/1 loop with the
+// engine's parts added level by level.
 #include "reference_loops.hpp"
 
 #include <algorithm>

@@ -397,8 +397,7 @@ class Simulator::Impl {
           ++st.busy;
           q_.push(now_ + k.service, EventPriority::kNormal, EventKind::kServiceEnd, t, cu);
         } else {
-          std::uint32_t level =
-              st.discipline == Discipline::kPriority ? classes_[k.cls].level : 0;
+          std::uint32_t level = st.discipline == Discipline::kPriority ? classes_[k.cls].level : 0;
           st.queues[level].push(cu);
           ++st.waiting;
         }
@@ -700,8 +699,8 @@ class Simulator::Impl {
       }
     } else if (c.closed) {
       customers_[cu].step = kThinking;
-      q_.push(now_ + draw(c.think, c.source_stream), EventPriority::kNormal,
-              EventKind::kStepDone, 0, cu);
+      q_.push(now_ + draw(c.think, c.source_stream), EventPriority::kNormal, EventKind::kStepDone,
+              0, cu);
     } else {
       free_customer(cu);
       --open_in_system_;
@@ -1049,8 +1048,8 @@ ReplicationResult Simulator::Impl::run() {
       for (std::uint32_t i = 0; i < cc.population; ++i) {
         std::uint32_t cu = new_customer(c);
         customers_[cu].step = kThinking;
-        q_.push(draw(cc.think, cc.source_stream), EventPriority::kNormal, EventKind::kStepDone,
-                0, cu);
+        q_.push(draw(cc.think, cc.source_stream), EventPriority::kNormal, EventKind::kStepDone, 0,
+                cu);
       }
     } else {
       schedule_arrival(c, 0.0);

@@ -239,10 +239,11 @@ TEST_F(FirstDrawTest, ADelayThenAVisitTakeTheirStreamsFirstValues) {
       {{{"name", "job"},
         {"type", "batch"},
         {"jobs", 1},
-        {"steps", {{{"delay", exponential(0.3)}}, {{"visit", "s"}, {"service", exponential(0.5)}}}}}},
+        {"steps",
+         {{{"delay", exponential(0.3)}}, {{"visit", "s"}, {"service", exponential(0.5)}}}}}},
       json::object());
-  const double expected = (0.0 + first(m.steps[0].time, m.steps[0].stream)) +
-                          first(m.steps[1].time, m.steps[1].stream);
+  const double expected =
+      (0.0 + first(m.steps[0].time, m.steps[0].stream)) + first(m.steps[1].time, m.steps[1].stream);
   EXPECT_EQ(simulate(m).makespan[0], expected);
 }
 
