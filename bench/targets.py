@@ -25,8 +25,8 @@ TWO_CORES = "ReplicationsThreads"
 
 def run_bench(binary: str, bench_filter: str, repetitions: int,
               core: int | None) -> dict[str, dict[str, float]]:
-    """Runs the benchmarks; returns {name: {'median': x, 'best': y, 'key': k}} of
-    each one's key counter over its repetitions."""
+    """Runs the benchmarks; returns {name: {'median': x, 'best': y}} of each
+    one's key counter over its repetitions."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "bench.json"
         cmd = [binary, f"--benchmark_filter={bench_filter}",
@@ -49,7 +49,7 @@ def run_bench(binary: str, bench_filter: str, repetitions: int,
             "events_per_s" if "Replications" in name else "ns_per_event")
         xs = sorted(r[key] for r in reps)
         best = xs[-1] if key.endswith("_per_s") else xs[0]
-        summary[name] = {"median": xs[len(xs) // 2], "best": best, "key": key}
+        summary[name] = {"median": xs[len(xs) // 2], "best": best}
     return summary
 
 

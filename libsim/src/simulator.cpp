@@ -194,8 +194,9 @@ class Simulator::Impl {
     }
     customers_.reserve(1024);
     q_.reserve_timers(m.stations.size());
-    // Each stream's first value, for draw(): in stream order, which is free
-    // since every stream is a sequence of its own.
+    // Each time stream's first value, for draw(). Drawn here, step by step
+    // and class by class: any order will do, as every stream is a sequence of
+    // its own. The owners are those draw() is called with (FirstDrawTest).
     ahead_.assign(m.streams, 0.0);
     for (const CompiledStep& s : m.steps)
       if (s.kind == StepKind::kVisit || s.kind == StepKind::kDelay)
