@@ -91,7 +91,8 @@ def _run_settings(parser: argparse.ArgumentParser, per_point: bool = False) -> a
 
 
 def _model_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("model", metavar="MODEL", help="model file: .yaml, .yml or .json ('-' reads YAML from stdin)")
+    parser.add_argument("model", metavar="MODEL", help="model file: .yaml, .yml, .json, or an LQN model .lqnx "
+                                                     "('-' reads YAML from stdin)")
 
 
 _RUN_EPILOG = """\
@@ -100,6 +101,7 @@ examples:
   tiersim run shop.yaml --replications 20 --until 3600 --warmup mser5
   tiersim run shop.yaml --json > results.json
   tiersim run shop.yaml --csv out/        # stations.csv, pools.csv, classes.csv, steps.csv
+  tiersim run model.lqnx --lqxo model.lqxo  # an LQN model, results as LQN result XML
 
 Options given here override the model's `run` section for this run only.
 """
@@ -118,6 +120,7 @@ def _run_command(parser: argparse.ArgumentParser) -> Handler:
     out = parser.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="print the results document as JSON instead of the report")
     out.add_argument("--csv", metavar="DIR", help="also write stations.csv, pools.csv, classes.csv, steps.csv to DIR")
+    out.add_argument("--lqxo", metavar="FILE", help="also write the results as LQN result XML (an .lqnx model only)")
     out.add_argument("--no-progress", action="store_true", help="no progress bar (it shows only on a terminal)")
     run = _run_settings(parser)
     run.add_argument("--threads", type=int, metavar="N", help="worker threads (0: all cores)")
@@ -126,6 +129,9 @@ def _run_command(parser: argparse.ArgumentParser) -> Handler:
     def handle(args: argparse.Namespace) -> int:
         import warnings
 
+        if args.lqxo and not args.model.lower().endswith((".lqnx", ".xml")):
+            _error("--lqxo: the model must be an LQN model (.lqnx or .xml)")
+            return EXIT_USAGE
         model = _load(args.model)
         with warnings.catch_warnings():
             # An interrupted run is reported below in one line, not as a Python warning.
@@ -135,6 +141,10 @@ def _run_command(parser: argparse.ArgumentParser) -> Handler:
                                 progress=not args.no_progress)
         if args.csv:
             results.to_csv(args.csv)
+        if args.lqxo:
+            from .lqn import write_lqxo
+
+            write_lqxo(results, args.model, args.lqxo)
         if args.json:
             sys.stdout.write(results.to_json(indent=2) + "\n")
             sat = results.saturation

@@ -23,6 +23,8 @@ from .model import Model
 
 __all__ = ["load", "loads"]
 
+LQN_SUFFIXES = (".lqnx", ".xml")  # LQN's XML models, imported by tiersim.lqn
+
 
 class _ModelLoader(yaml.SafeLoader):
     """SafeLoader that reads ``1e-3`` as a number and rejects repeated keys."""
@@ -128,7 +130,8 @@ def loads(text: str, format: Literal["yaml", "json"] = "yaml", source: str = "<s
 
 
 def load(path: str | os.PathLike[str]) -> Model:
-    """Reads a model file: ``.json`` as JSON, anything else (``.yaml``, ``.yml``) as YAML.
+    """Reads a model file: ``.json`` as JSON, ``.lqnx`` and ``.xml`` as an LQN model
+    (see :mod:`tiersim.lqn`), anything else (``.yaml``, ``.yml``) as YAML.
 
     Raises ``FileNotFoundError`` for a missing file and
     :class:`~tiersim.errors.ModelError` for a file that is not a model.
@@ -140,6 +143,10 @@ def load(path: str | os.PathLike[str]) -> Model:
     ['cpu']
     """
     p = Path(path)
+    if p.suffix.lower() in LQN_SUFFIXES and p.is_file():
+        from .lqn import load_lqnx
+
+        return load_lqnx(p)
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
