@@ -48,8 +48,6 @@ class _Graph:
                 self._known(a)
             if p.loop_end is not None:
                 self._known(p.loop_end)
-            if p.post_kind == "loop" and len(p.pre) != 1:
-                raise self.error(f"a loop must follow a single activity, not {p.pre}")
             if p.post_kind == "or" and abs(sum(v for _, v in p.post) - 1.0) > 1e-6:
                 raise self.error(f"the probabilities of <post-OR> after {p.pre} sum to "
                                  f"{sum(v for _, v in p.post):g}, not 1")
