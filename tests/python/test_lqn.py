@@ -210,15 +210,24 @@ def test_activity_graph_becomes_fork_join_branch_loop_and_reply() -> None:
     assert s["z"] == {"id": "z", "delay": 0, "next": "exit"}
 
 
-def test_fork_branches_that_never_join_join_at_the_end_of_the_operation() -> None:
-    body = GRAPH.replace("""<precedence><pre-AND><activity name="b1"/><activity name="b2"/></pre-AND>
+def without_join(graph: str, reply: str) -> str:
+    body = graph.replace("""<precedence><pre-AND><activity name="b1"/><activity name="b2"/></pre-AND>
       <post><activity name="j"/></post></precedence>""", "").replace(
-        '<reply-activity name="j"/>', '<reply-activity name="b1"/>')
-    body = body[:body.index("<precedence><pre><activity name=\"j\"/>")] + body[body.index("<reply-entry"):]
-    data, _ = translate(body)
+        '<reply-activity name="j"/>', f'<reply-activity name="{reply}"/>')
+    return body[:body.index('<precedence><pre><activity name="j"/>')] + body[body.index("<reply-entry"):]
+
+
+def test_fork_branches_that_never_join_join_at_the_end_of_the_operation() -> None:
+    data, _ = translate(without_join(GRAPH, reply="a"))
     s = steps_by_id(data["services"][0]["operations"][0]["steps"])
-    assert s["b1"]["next"] == "b1 /reply" and s["b1 /reply"]["next"] == s["b2"]["next"]
+    assert s["a"]["next"] == "a /reply" and s[s["a /reply"]["next"]]["fork"] == ["b1", "b2"]
+    assert s["b1"]["next"] == s["b2"]["next"]
     assert s[s["b2"]["next"]]["next"] == "exit"
+
+
+def test_a_reply_from_a_parallel_branch_is_refused_by_name() -> None:
+    with pytest.raises(ModelError, match=r"entry 'e'.*reply-activity name='b1'.*AND-fork"):
+        translate(without_join(GRAPH, reply="b1"))
 
 
 @pytest.mark.parametrize(("change", "names"), [
@@ -269,7 +278,7 @@ def test_joins_across_entries_and_non_nested_forks_are_refused() -> None:
   <reply-entry name="e1"><reply-activity name="a1"/></reply-entry>
   <reply-entry name="e2"><reply-activity name="a3"/></reply-entry>
 </task-activities></task></processor>"""
-    with pytest.raises(ModelError, match=r"entry 'e1'.*joins across entries"):
+    with pytest.raises(ModelError, match=r"task .t. <pre-AND> of .*joins across entries"):
         translate(across)
 
 

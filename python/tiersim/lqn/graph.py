@@ -19,7 +19,8 @@ activity is the ``<precedence>`` whose join list (``pre``) names it:
   activity with no successor.
 - no successor: the end of the operation (or, in a loop body, of a pass).
 
-The reply activity of the entry is followed by a ``reply: true`` step.
+The reply activity of the entry is followed by a ``reply: true`` step (not
+inside a fork's branch: tiersim replies only outside parallel branches).
 """
 
 from __future__ import annotations
@@ -184,6 +185,10 @@ def entry_steps(task: Task, entry_name: str, emit: Emit, reply: bool, where: str
         else:
             after = end
         if name in replies:
+            if end.startswith("join "):
+                raise ModelError(f"{where}: <reply-activity name={name!r}> is inside a branch of an "
+                                 f"AND-fork: a reply from a parallel branch is not supported (reply "
+                                 f"before the fork or after its join)")
             rid = f"{name} /reply"
             steps.append({"id": rid, "reply": True, "next": after})
             after = rid

@@ -107,7 +107,8 @@ def results_by_lqn_name(results: dict[str, Any], model: str | Path) -> dict[str,
         k = 1.0 / (svc.get("replicas") or 1)
         total_x = 0.0
         for e in task.entries:
-            op = ops.get(f"{task.name}.{e.name}")
+            service, operation = m.operations[e.name]
+            op = ops.get(f"{service}.{operation}")
             if op is None:
                 continue
             x = _scaled(_value({"mean": op.get("throughput"), "ci95": op.get("throughput_ci95")}), k)

@@ -88,8 +88,35 @@ def _check_task(t: Task, doc: Document, entries: dict, error) -> None:  # type: 
                 raise error(f"task {t.name!r} <fan-out dest={callee.name!r}>",
                             f"{callee.name!r} has {callee.replication} replicas: the fan-out "
                             f"times {t.name!r}'s replicas must cover them")
+    _check_joins(t, error)
     for e in t.entries:
         if e.phases and e.start is not None:
             raise error(f"entry {e.name!r}", "given both by phases and by an activity graph")
         if not e.phases and e.start is None:
             raise error(f"entry {e.name!r}", "has neither phases nor an activity bound to it")
+
+
+def _check_joins(t: Task, error) -> None:  # type: ignore[no-untyped-def]
+    """An AND-join whose branches no single entry reaches synchronises entries: refused."""
+    nexts: dict[str, list[str]] = {}
+    for p in t.precedences:
+        after = [a for a, _ in p.post] + ([p.loop_end] if p.loop_end else [])
+        for a in p.pre:
+            nexts.setdefault(a, []).extend(after)
+    reach: dict[str, set[str]] = {}
+    for e in t.entries:
+        if e.start is None:
+            continue
+        seen, work = {e.start}, [e.start]
+        while work:
+            for b in nexts.get(work.pop(), []):
+                if b not in seen:
+                    seen.add(b)
+                    work.append(b)
+        reach[e.name] = seen
+    for p in t.precedences:
+        if p.pre_kind == "and" and reach and not any(set(p.pre) <= r for r in reach.values()):
+            froms = sorted(e for e, r in reach.items() if r & set(p.pre))
+            raise error(f"task {t.name!r} <pre-AND> of {p.pre}",
+                        f"joins activities of different entries ({', '.join(froms)}): joins across "
+                        f"entries (synchronisation servers) are not supported")

@@ -47,7 +47,11 @@ class Mapping:
     classes: dict[str, str] = field(default_factory=dict)  # reference task -> class
     operations: dict[str, tuple[str, str]] = field(default_factory=dict)  # entry -> (service, operation)
     open_classes: dict[str, str] = field(default_factory=dict)  # entry -> its open class
-    calls: dict[tuple[str, str], str] = field(default_factory=dict)  # (activity, dest entry) -> step id
+
+
+def ident(name: str) -> str:
+    """An LQN name as a tiersim service, operation or station name ('.' separates those in calls)."""
+    return name.replace(".", "_")
 
 
 def _station(proc: Any, name: str) -> dict[str, Any]:
@@ -71,17 +75,17 @@ def translate(doc: Document, source: str = "<lqn>") -> tuple[dict[str, Any], Map
     for p in doc.processors:
         own = len(p.tasks) == 1 and not p.tasks[0].is_reference
         if own:
-            template[p.tasks[0].name] = _station(p, p.name)
-            m.processors[p.name] = (f"{p.tasks[0].name}.{p.name}", p.replication)
+            template[p.tasks[0].name] = _station(p, ident(p.name))
+            m.processors[p.name] = (f"{ident(p.tasks[0].name)}.{ident(p.name)}", p.replication)
         else:
-            stations.append(_station(p, p.name))
-            m.processors[p.name] = (p.name, 1)
+            stations.append(_station(p, ident(p.name)))
+            m.processors[p.name] = (ident(p.name), 1)
 
     def target_of(task: Task):  # type: ignore[no-untyped-def]
         def target(c: Call) -> tuple[str, str, int]:
             callee = doc.task(entries[c.dest].task)
             fan = task.fan_out.get(callee.name, 1) if callee.replication > 1 else 1
-            return ("call" if c.sync else "send", f"{callee.name}.{c.dest}", fan)
+            return ("call" if c.sync else "send", f"{ident(callee.name)}.{ident(c.dest)}", fan)
 
         return target
 
@@ -91,7 +95,7 @@ def translate(doc: Document, source: str = "<lqn>") -> tuple[dict[str, Any], Map
         target = target_of(task)
 
         def emit(act: Activity, first: str, after: str) -> list[dict[str, Any]]:
-            return activity_steps(act, first, after, task.processor, target, bursty)
+            return activity_steps(act, first, after, ident(task.processor), target, bursty)
 
         if entry.start is not None:
             return entry_steps(task, entry.name, emit, reply, where)
@@ -121,23 +125,23 @@ def translate(doc: Document, source: str = "<lqn>") -> tuple[dict[str, Any], Map
             m.classes[task.name] = task.name
             m.operations[entry.name] = ("", task.name)
             continue
-        svc: dict[str, Any] = {"name": task.name}
+        svc: dict[str, Any] = {"name": ident(task.name)}
         if task.replication > 1:
             svc["replicas"] = task.replication
         if task.multiplicity is not None:
             svc["threads"] = task.multiplicity
         if task.name in template:
             svc["stations"] = [template[task.name]]
-        svc["operations"] = [{"name": e.name, "steps": steps_of(task, e, reply=True)} for e in task.entries]
+        svc["operations"] = [{"name": ident(e.name), "steps": steps_of(task, e, reply=True)} for e in task.entries]
         services.append(svc)
-        m.services[task.name] = task.name
+        m.services[task.name] = ident(task.name)
         for e in task.entries:
-            m.operations[e.name] = (task.name, e.name)
+            m.operations[e.name] = (ident(task.name), ident(e.name))
             if e.open_rate > 0:
                 name = f"{e.name} (open arrivals)"
                 classes.append({"name": name, "type": "open",
                                 "interarrival": {"dist": "exponential", "rate": e.open_rate},
-                                "steps": [{"call": f"{task.name}.{e.name}"}]})
+                                "steps": [{"call": f"{ident(task.name)}.{ident(e.name)}"}]})
                 m.open_classes[e.name] = name
     if not classes:
         raise ModelError(f"{source}: no workload: the model has no reference task and no open arrivals")
