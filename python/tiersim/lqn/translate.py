@@ -33,8 +33,39 @@ from .document import Activity, Call, Document, Entry, Task
 from .graph import entry_steps
 from .support import PROCESSOR_SCHEDULING, check
 
-# Long enough for lqsim-like precision on the suite's models (time units are the model's own).
-DEFAULT_RUN = {"until": 20000.0, "warmup": 1000.0, "replications": 5, "seed": 1}
+# The run section written into an imported model (LQN files carry no run length; the
+# command line's --until and friends override it). Its length comes from the model's
+# own time scale: CYCLES times the longest cycle of a user (think time plus the host
+# demand of everything one request reaches, queueing ignored) or between open arrivals.
+CYCLES = 2000
+REPLICATIONS = 5
+
+
+def default_run(doc: Document) -> dict[str, Any]:
+    """A run section long enough for a few thousand cycles of the slowest workload."""
+    entries = doc.entries()
+    memo: dict[str, float] = {}
+
+    def demand(entry: str, depth: int = 0) -> float:
+        if entry in memo or depth > 50:
+            return memo.get(entry, 0.0)
+        e = entries[entry]
+        task = doc.task(e.task)
+        acts = list(e.phases.values()) or list(task.activities.values())
+        total = 0.0
+        for a in acts:
+            total += a.demand + a.think
+            for c in a.calls:
+                if c.dest in entries:
+                    total += c.mean * task.fan_out.get(entries[c.dest].task, 1) * demand(c.dest, depth + 1)
+        memo[entry] = total
+        return total
+
+    cycles = [t.think + demand(t.entries[0].name) for t in doc.tasks if t.is_reference]
+    cycles += [1.0 / e.open_rate for e in entries.values() if e.open_rate > 0]
+    cycle = max([c for c in cycles if c > 0], default=1.0)
+    until = float(f"{CYCLES * cycle:.2g}")
+    return {"until": until, "warmup": until / 20, "replications": REPLICATIONS, "seed": 1}
 
 
 @dataclass
@@ -145,9 +176,10 @@ def translate(doc: Document, source: str = "<lqn>") -> tuple[dict[str, Any], Map
                 m.open_classes[e.name] = name
     if not classes:
         raise ModelError(f"{source}: no workload: the model has no reference task and no open arrivals")
-    model: dict[str, Any] = {"name": doc.name, "run": dict(DEFAULT_RUN)}
+    model: dict[str, Any] = {"name": doc.name, "run": default_run(doc)}
     if stations:
         model["stations"] = stations
-    model["services"] = services
+    if services:
+        model["services"] = services
     model["classes"] = classes
     return model, m
