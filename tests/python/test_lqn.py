@@ -345,3 +345,11 @@ def test_results_of_replicated_tasks_are_per_replica(tmp_path: Path) -> None:
     found = results_by_lqn_name(res, model)
     assert found["entries"]["get"]["throughput"] == (pytest.approx(1.5), pytest.approx(0.1))
     assert found["tasks"]["app"]["utilization"] == (pytest.approx(0.75), None)
+
+
+def test_an_entry_without_phase_1_replies_at_once() -> None:
+    data, _ = translate(CLIENT.format(dest="get", calls=1) + SERVER.replace(
+        '<activity name="get_1" phase="1" host-demand-mean="0.3"/>', ""))
+    steps = data["services"][0]["operations"][0]["steps"]
+    assert steps[0] == {"id": "get /reply", "reply": True, "next": "get_2"}
+    assert steps[1]["id"] == "get_2" and steps[1]["next"] == "exit"

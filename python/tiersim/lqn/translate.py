@@ -130,16 +130,20 @@ def translate(doc: Document, source: str = "<lqn>") -> tuple[dict[str, Any], Map
 
         if entry.start is not None:
             return entry_steps(task, entry.name, emit, reply, where)
+        # Phase 1, the reply (when later phases follow), phases 2 and 3.
+        parts: list[Activity | str] = [entry.phases[k] for k in sorted(entry.phases)]
+        if reply and any(k > 1 for k in entry.phases):
+            parts.insert(1 if 1 in entry.phases else 0, f"{entry.name} /reply")
         out: list[dict[str, Any]] = []
-        phases = [entry.phases[k] for k in sorted(entry.phases)]
-        for k, act in enumerate(phases):
-            first = act.name
-            nxt = phases[k + 1].name if k + 1 < len(phases) else "exit"
-            if k == 0 and reply and len(phases) > 1:
-                out += emit(act, first, f"{entry.name} /reply")
-                out.append({"id": f"{entry.name} /reply", "reply": True, "next": nxt})
+        for k, part in enumerate(parts):
+            nxt = "exit"
+            if k + 1 < len(parts):
+                after = parts[k + 1]
+                nxt = after if isinstance(after, str) else after.name
+            if isinstance(part, str):
+                out.append({"id": part, "reply": True, "next": nxt})
             else:
-                out += emit(act, first, nxt)
+                out += emit(part, part.name, nxt)
         return out
 
     services: list[dict[str, Any]] = []
