@@ -353,3 +353,19 @@ def test_an_entry_without_phase_1_replies_at_once() -> None:
     steps = data["services"][0]["operations"][0]["steps"]
     assert steps[0] == {"id": "get /reply", "reply": True, "next": "get_2"}
     assert steps[1]["id"] == "get_2" and steps[1]["next"] == "exit"
+
+
+def test_the_command_line_names_the_refused_element_and_lqxo_needs_an_lqn_model(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tiersim.cli import main
+
+    bad = tmp_path / "sem.lqnx"
+    bad.write_text(lqn((CLIENT.format(dest="get", calls=1) + SERVER).replace(
+        '<entry name="get"', '<entry name="get" semaphore="wait"')))
+    assert main(["check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "sem.lqnx" in err and "entry 'get' semaphore='wait'" in err and "Traceback" not in err
+    yaml_model = tmp_path / "m.yaml"
+    yaml_model.write_text("stations: [{name: a}]\nclasses: [{name: c, interarrival: 1, steps: [{visit: a, service: 0.1}]}]\n")
+    assert main(["run", str(yaml_model), "--lqxo", str(tmp_path / "out.lqxo")]) == 2
+    assert "--lqxo" in capsys.readouterr().err
