@@ -130,8 +130,7 @@ def loads(text: str, format: Literal["yaml", "json"] = "yaml", source: str = "<s
 
 
 def load(path: str | os.PathLike[str]) -> Model:
-    """Reads a model file: ``.json`` as JSON, ``.lqnx`` and ``.xml`` as an LQN model
-    (see :mod:`tiersim.lqn`), anything else (``.yaml``, ``.yml``) as YAML.
+    """Reads a model file: ``.json`` as JSON, anything else (``.yaml``, ``.yml``) as YAML.
 
     Raises ``FileNotFoundError`` for a missing file and
     :class:`~tiersim.errors.ModelError` for a file that is not a model.
@@ -143,6 +142,7 @@ def load(path: str | os.PathLike[str]) -> Model:
     ['cpu']
     """
     p = Path(path)
+    # An LQN model (.lqnx, .xml) is imported by tiersim.lqn (docs/guides/coming-from-lqn.md).
     if p.suffix.lower() in LQN_SUFFIXES and p.is_file():
         from .lqn import load_lqnx
 
