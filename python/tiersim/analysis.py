@@ -438,15 +438,21 @@ def migrate(model: Model, steps: int = 3, remedy: Callable[[Model, str], Model] 
 class WhatIf:
     """Several variants of one model under the same loads: one table, one figure.
 
-    ``table`` has one row per variant and load: ``throughput``, ``mean`` and
-    ``p95`` response (summed over / of the first class unless ``cls``),
-    ``meets_slo`` and ``cost``.
+    What is *scaled* and what is *judged* are separate: ``scaled`` says which
+    load the ``load`` column sets (``"the whole mix"`` or ``"class 'buy'"``),
+    ``judged`` which class the SLO is judged on (``"class 'buy'"``, or
+    ``"the worst class"``: every class must meet it). ``table`` has one row
+    per variant and load: ``throughput`` (all classes), ``judged_class`` (for
+    the worst class, the one that was worst), its ``mean`` and ``percentile``
+    response, ``meets_slo`` and ``cost``.
     """
 
     table: pd.DataFrame
     label: str
     slo: float | None
     percentile: str
+    scaled: str = "the whole mix"
+    judged: str = "the worst class"
 
     def cheapest(self, load: float | None = None) -> str | None:
         """The cheapest variant meeting the SLO at ``load`` (default: the heaviest), or None."""
@@ -459,7 +465,8 @@ class WhatIf:
         return str(ok.sort_values(["cost", "variant"]).iloc[0]["variant"])
 
     def plot(self, fig: Figure | None = None) -> Figure:
-        """Throughput and the SLO percentile against load, one line per variant, with the SLO line."""
+        """Throughput and the SLO percentile against load, one line per variant, with the SLO line;
+        the axes say what was scaled and what is judged."""
         import matplotlib.pyplot as plt
 
         if fig is None:
@@ -468,13 +475,14 @@ class WhatIf:
         for name, g in self.table.groupby("variant", sort=False):
             ax1.plot(g["load"], g["throughput"], "o-", label=str(name))
             ax2.plot(g["load"], g[self.percentile], "o-", label=str(name))
-        xlabel = "users (N)" if self.label == "users" else "arrival rate (requests/s)"
+        xlabel = (f"users (N) of {self.scaled}" if self.label == "users"
+                  else f"arrival rate of {self.scaled} (requests/s)")
         ax1.set_xlabel(xlabel)
-        ax1.set_ylabel("throughput (requests/s)")
+        ax1.set_ylabel("throughput, all classes (requests/s)")
         ax1.set_title("Throughput")
         ax2.set_xlabel(xlabel)
-        ax2.set_ylabel(f"{self.percentile} response (s)")
-        ax2.set_title(f"{self.percentile} response")
+        ax2.set_ylabel(f"{self.percentile} response of {self.judged} (s)")
+        ax2.set_title(f"SLO judged on {self.judged}: {self.percentile} response")
         if self.slo is not None:
             ax2.axhline(self.slo, color="tab:red", linestyle="--", label=f"SLO {self.slo:g} s")
         ax1.legend()
@@ -486,15 +494,23 @@ class WhatIf:
 def what_if(model: Model, variants: Mapping[str, Model | Callable[[Model], Model]], *,
             rates: Sequence[float] | None = None, users: Sequence[int] | None = None,
             slo: float | None = None, percentile: str = "p95", costs: Mapping[str, float] | None = None,
-            cls: str | None = None, **run: Any) -> WhatIf:
+            cls: str | None = None, load_class: str | None = None, slo_class: str | None = None,
+            **run: Any) -> WhatIf:
     """Runs every variant at every load as one experiment (one parallel sweep).
 
     ``variants`` maps a name to a model or to a function of the base model
     (e.g. ``lambda m: with_servers(m, "db", 2)``); the base itself is
     included as ``"baseline"`` unless a variant has that name. Give
-    ``rates`` (open) or ``users`` (closed). ``slo`` is the most the response
-    ``percentile`` (``"p95"``, ``"p99"``, ``"mean"``, ...) may be, in
-    seconds; ``costs`` gives each variant's price so :meth:`WhatIf.cheapest`
+    ``rates`` (open) or ``users`` (closed).
+
+    What is scaled and what is judged are separate arguments. ``load_class``
+    names the class whose load ``rates`` / ``users`` set; by default the
+    whole mix is scaled (the total, each class keeping its share; a rate
+    schedule as a whole). ``slo`` is the most the response ``percentile``
+    (``"p95"``, ``"p99"``, ``"mean"``, ...) of ``slo_class`` may be, in
+    seconds; without ``slo_class`` every class must meet it (the worst class
+    is judged). ``cls`` is the older shorthand for both (load and judge one
+    class). ``costs`` gives each variant's price so :meth:`WhatIf.cheapest`
     can name the cheapest that meets the SLO. ``run`` goes to
     :func:`~tiersim.sweep.sweep` (``until``, ``replications``, ``seed``,
     ``executor``, ``progress``, ...).
@@ -506,14 +522,21 @@ def what_if(model: Model, variants: Mapping[str, Model | Callable[[Model], Model
     >>> w = what_if(m, {"two disks": lambda m: with_servers(m, "db", 2)}, rates=[4, 6],
     ...             slo=1.0, costs={"baseline": 1, "two disks": 2}, until=3000, replications=2,
     ...             seed=1, progress=False)
-    >>> w.cheapest(6)
-    'two disks'
+    >>> w.cheapest(6), w.scaled, w.judged
+    ('two disks', 'the whole mix', 'the worst class')
     """
     from .sweep import sweep
     from .variants import with_arrival_rate, with_population
 
     if (rates is None) == (users is None):
         raise TypeError("what_if: give exactly one of rates (open classes) or users (closed classes)")
+    if cls is not None:
+        if load_class is not None or slo_class is not None:
+            raise TypeError("what_if: cls is the shorthand for load_class and slo_class together; give one or "
+                            "the other")
+        load_class = slo_class = cls
+    if slo_class is not None and slo_class not in model.class_names:
+        raise KeyError(f"slo_class: no class named {slo_class!r} (have: {', '.join(model.class_names)})")
     label, loads = ("rate", list(rates)) if rates is not None else ("users", list(users or []))
     built: dict[str, Model] = {}
     if "baseline" not in variants:
@@ -525,7 +548,8 @@ def what_if(model: Model, variants: Mapping[str, Model | Callable[[Model], Model
     for name, m in built.items():
         for load in loads:
             key = f"{name} @ {load}"
-            points[key] = with_arrival_rate(m, load, cls) if label == "rate" else with_population(m, int(load), cls)
+            points[key] = (with_arrival_rate(m, load, load_class) if label == "rate"
+                           else with_population(m, int(load), load_class))
             keys.append((key, name, load))
     s = sweep(points, label="point", **run)
     cl = s.classes
@@ -533,12 +557,15 @@ def what_if(model: Model, variants: Mapping[str, Model | Callable[[Model], Model
     rows = []
     for key, name, load in keys:
         c = cl[cl["point"] == key]
-        if cls is not None:
-            c = c[c["name"] == cls]
-        first = c.iloc[0]
-        value = float(first[column])
+        judged = c[c["name"] == slo_class] if slo_class is not None else c
+        # The worst class (NaN, a class that completed nothing, counts as worst).
+        order = judged[column].fillna(math.inf).to_numpy()
+        row = judged.iloc[int(order.argmax())]
+        value = float(row[column])
         rows.append({"variant": name, "load": float(load), "throughput": float(c["throughput"].sum()),
-                     "mean": float(first["response_mean"]), percentile: value,
+                     "judged_class": str(row["name"]), "mean": float(row["response_mean"]), percentile: value,
                      "meets_slo": bool(slo is None or value <= slo),
                      "cost": float((costs or {}).get(name, math.nan))})
-    return WhatIf(table=pd.DataFrame(rows), label=label, slo=slo, percentile=percentile)
+    return WhatIf(table=pd.DataFrame(rows), label=label, slo=slo, percentile=percentile,
+                  scaled="the whole mix" if load_class is None else f"class {load_class!r}",
+                  judged="the worst class" if slo_class is None else f"class {slo_class!r}")
