@@ -1,28 +1,30 @@
 // compile(): resolves names, checks routes with Boost.Graph, and lays the
-// model out as flat tables for the engine.
-#include <Eigen/Dense>
+// model out as flat tables for the engine. Classes' routes come first (their
+// step and stream numbers do not depend on services), then each service's
+// operations, compiled once whatever the number of replicas.
 #include <algorithm>
 #include <boost/graph/breadth_first_search.hpp>
 #include <boost/graph/reverse_graph.hpp>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "detail/json_reader.hpp"
+#include "detail/route_context.hpp"
 #include "tiersim/model/compiled_model.hpp"
 
 namespace tiersim {
 namespace {
 
+using detail::RouteContext;
+
 std::string class_path(std::size_t c) { return "classes[" + std::to_string(c) + "]"; }
-std::string step_path(std::size_t c, std::size_t s) {
-  return class_path(c) + ".steps[" + std::to_string(s) + "]";
-}
 
 template <class T>
 std::map<std::string, std::uint32_t> index_names(const std::vector<T>& items,
-                                                  const std::string& what) {
+                                                 const std::string& what) {
   std::map<std::string, std::uint32_t> idx;
   for (std::size_t i = 0; i < items.size(); ++i) {
     if (!idx.emplace(items[i].name, static_cast<std::uint32_t>(i)).second)
@@ -30,19 +32,6 @@ std::map<std::string, std::uint32_t> index_names(const std::vector<T>& items,
                        "duplicate name '" + items[i].name + "'");
   }
   return idx;
-}
-
-std::uint32_t resolve(const std::map<std::string, std::uint32_t>& names, const std::string& name,
-                      const std::string& path, const std::string& what) {
-  auto it = names.find(name);
-  if (it != names.end()) return it->second;
-  std::vector<std::string> known;
-  for (const auto& [k, _] : names) known.push_back(k);
-  std::string msg = "no " + what + " named '" + name + "'";
-  std::string guess = detail::closest_match(name, known);
-  if (!guess.empty()) msg += "; did you mean '" + guess + "'?";
-  if (known.empty()) msg += " (the model defines no " + what + "s)";
-  throw ModelError(path, msg);
 }
 
 // Vertices reachable from `start` in `g` (forward or reversed).
@@ -63,22 +52,22 @@ std::vector<bool> reachable(const Graph& g, std::size_t start) {
 
 using Holding = std::vector<std::pair<std::uint32_t, std::uint32_t>>;  // (pool, tokens), sorted
 
-std::string describe_holding(const Holding& h, const ModelSpec& spec) {
+std::string describe_holding(const Holding& h, const CompiledModel& out) {
   if (h.empty()) return "nothing";
-  std::string out;
+  std::string out_text;
   for (const auto& [pool, tokens] : h)
-    out += (out.empty() ? "" : ", ") + std::to_string(tokens) + " of '" + spec.pools[pool].name + "'";
-  return out;
+    out_text += (out_text.empty() ? "" : ", ") + std::to_string(tokens) + " of '" +
+                out.pools[pool].name + "'";
+  return out_text;
 }
 
 // Propagates the pool tokens held along every route path: each step must be
 // reached holding the same tokens on every path, a release must release
 // tokens that are held, and the route must exit holding nothing. Records the
 // holding on entry of every step for the engine.
-void check_holdings(const ModelSpec& spec, std::size_t ci, std::uint32_t first,
-                    CompiledModel& out) {
-  const ClassSpec& cs = spec.classes[ci];
-  const std::size_t n = cs.steps.size();
+void check_holdings(const RouteContext& rc, std::uint32_t first, CompiledModel& out) {
+  const auto& spec_steps = rc.steps;
+  const std::size_t n = spec_steps.size();
   std::vector<bool> seen(n, false);
   std::vector<std::size_t> work{0};
   seen[0] = true;
@@ -92,14 +81,14 @@ void check_holdings(const ModelSpec& spec, std::size_t ci, std::uint32_t first,
       // Branches arrive holding nothing (checked below); the parent resumes
       // with what it held at the fork.
       if (!st.held.empty())
-        throw ModelError(step_path(ci, s), "a parallel branch reaches join '" + st.id +
-                                               "' still holding " +
-                                               describe_holding(st.held, spec) +
-                                               "; release it inside the branch");
+        throw ModelError(rc.step_path(s), "a parallel branch reaches join '" + st.id +
+                                              "' still holding " + describe_holding(st.held, out) +
+                                              "; release it inside the branch");
       if (!seen[st.fork - first]) continue;  // the fork's holding is not known yet
       after = out.steps[st.fork].held;
     }
-    if (st.kind == StepKind::kAcquire || st.kind == StepKind::kRelease) {
+    const bool releases = st.kind == StepKind::kRelease || st.kind == StepKind::kEnd;
+    if (st.kind == StepKind::kAcquire || releases) {
       auto it = std::find_if(after.begin(), after.end(),
                              [&](const auto& h) { return h.first == st.target; });
       if (st.kind == StepKind::kAcquire) {
@@ -112,11 +101,11 @@ void check_holdings(const ModelSpec& spec, std::size_t ci, std::uint32_t first,
         auto now = std::find_if(after.begin(), after.end(),
                                 [&](const auto& h) { return h.first == st.target; });
         if (out.pools[st.target].keys > 0 && now->second > st.tokens)
-          throw ModelError(step_path(ci, s),
+          throw ModelError(rc.step_path(s),
                            "acquires a second key of lock table '" + out.pools[st.target].name +
                                "' while holding one; a request holds one key of a table at a time");
         if (out.pools[st.target].on_full != OnFull::kOvercommit && now->second > cap)
-          throw ModelError(step_path(ci, s),
+          throw ModelError(rc.step_path(s),
                            "would hold " + std::to_string(now->second) + " tokens of pool '" +
                                out.pools[st.target].name + "', more than its capacity " +
                                std::to_string(cap) +
@@ -124,10 +113,12 @@ void check_holdings(const ModelSpec& spec, std::size_t ci, std::uint32_t first,
       } else {
         std::uint32_t have = it == after.end() ? 0 : it->second;
         if (have < st.tokens)
-          throw ModelError(step_path(ci, s) + ".release",
-                           "releases " + std::to_string(st.tokens) + " token(s) of pool '" +
-                               out.pools[st.target].name + "' but a request reaching it holds " +
-                               std::to_string(have));
+          throw ModelError(rc.step_path(s) + (st.kind == StepKind::kEnd ? "" : ".release"),
+                           st.kind == StepKind::kEnd
+                               ? "operation '" + rc.owner + "' ends without the thread it took"
+                               : "releases " + std::to_string(st.tokens) + " token(s) of pool '" +
+                                     out.pools[st.target].name +
+                                     "' but a request reaching it holds " + std::to_string(have));
         it->second -= st.tokens;
         if (it->second == 0) after.erase(it);
       }
@@ -139,9 +130,9 @@ void check_holdings(const ModelSpec& spec, std::size_t ci, std::uint32_t first,
       const Holding& given = st.kind == StepKind::kFork ? none : after;
       if (to == kExit) {
         if (!after.empty())
-          throw ModelError(step_path(ci, s),
-                           "the route exits after step '" + st.id + "' still holding " +
-                               describe_holding(after, spec) + "; release it before exit");
+          throw ModelError(rc.step_path(s), "the route exits after step '" + st.id +
+                                                "' still holding " + describe_holding(after, out) +
+                                                "; release it before exit");
         continue;
       }
       std::size_t local = to - first;
@@ -150,47 +141,117 @@ void check_holdings(const ModelSpec& spec, std::size_t ci, std::uint32_t first,
         out.steps[to].held = given;
         work.push_back(local);
       } else if (out.steps[to].held != given) {
-        throw ModelError(step_path(ci, local),
-                         "step '" + cs.steps[local].id + "' is reached holding " +
-                             describe_holding(out.steps[to].held, spec) + " on one path and " +
-                             describe_holding(given, spec) +
+        throw ModelError(rc.step_path(local),
+                         "step '" + spec_steps[local].id + "' is reached holding " +
+                             describe_holding(out.steps[to].held, out) + " on one path and " +
+                             describe_holding(given, out) +
                              " on another; every path must hold the same pools");
       }
     }
     // A join whose branches were walked before its fork: walk it again now.
     if (st.kind == StepKind::kFork)
       for (std::size_t j = 0; j < n; ++j)
-        if (out.steps[first + j].kind == StepKind::kJoin && out.steps[first + j].fork == first + s &&
-            seen[j])
+        if (out.steps[first + j].kind == StepKind::kJoin &&
+            out.steps[first + j].fork == first + s && seen[j])
           work.push_back(j);
+  }
+}
+
+// An operation replies at most once on any path, and never from a parallel
+// branch (the branch is not the request its caller waits for). Every step is
+// reached either always or never after the reply; the end replies if no
+// reply step did.
+void check_replies(const RouteContext& rc, std::uint32_t first, CompiledModel& out) {
+  const std::size_t n = rc.steps.size();
+  std::vector<int> state(n, -1);  // -1 unseen, 0 before the reply, 1 after
+  std::vector<std::size_t> work{0};
+  state[0] = 0;
+  while (!work.empty()) {
+    std::size_t s = work.back();
+    work.pop_back();
+    const CompiledStep& st = out.steps[first + s];
+    int after = state[s];
+    if (st.kind == StepKind::kReply) {
+      if (state[s] == 1)
+        throw ModelError(rc.step_path(s), "operation '" + rc.owner +
+                                              "' would reply twice on a path through step '" +
+                                              st.id + "'");
+      after = 1;
+    }
+    if (st.kind == StepKind::kJoin) after = state[st.fork - first] < 0 ? 0 : state[st.fork - first];
+    for (std::uint32_t e = st.edge_begin; e < st.edge_end; ++e) {
+      std::uint32_t to = out.edges[e].to;
+      if (to == kExit) continue;
+      std::size_t local = to - first;
+      int given = after;
+      if (state[local] < 0) {
+        state[local] = given;
+        work.push_back(local);
+      } else if (state[local] != given) {
+        throw ModelError(rc.step_path(local),
+                         "step '" + rc.steps[local].id +
+                             "' is reached before the reply on one path and after it on another; "
+                             "reply at the same point of every path");
+      }
+    }
+  }
+  // A reply inside a parallel branch: a step strictly between a fork and its join.
+  for (std::size_t s = 0; s < n; ++s) {
+    if (out.steps[first + s].kind != StepKind::kReply) continue;
+    for (std::size_t f = 0; f < n; ++f) {
+      const CompiledStep& fk = out.steps[first + f];
+      if (fk.kind != StepKind::kFork) continue;
+      // Reachable from a branch start without passing the join.
+      std::vector<bool> seen(n, false);
+      std::vector<std::size_t> w;
+      for (std::uint32_t e = fk.edge_begin; e < fk.edge_end; ++e) {
+        w.push_back(out.edges[e].to - first);
+        seen[w.back()] = true;
+      }
+      while (!w.empty()) {
+        std::size_t v = w.back();
+        w.pop_back();
+        if (v == s)
+          throw ModelError(rc.step_path(s), "a parallel branch of fork '" + fk.id +
+                                                "' cannot reply; reply before the fork or after "
+                                                "its join");
+        if (first + v == fk.join) continue;
+        const CompiledStep& vs = out.steps[first + v];
+        for (std::uint32_t e = vs.edge_begin; e < vs.edge_end; ++e) {
+          std::uint32_t to = out.edges[e].to;
+          if (to == kExit || seen[to - first]) continue;
+          seen[to - first] = true;
+          w.push_back(to - first);
+        }
+      }
+    }
   }
 }
 
 // Every path of a parallel branch must reach its join without leaving the
 // route: a branch that could exit would leave its parent waiting forever.
-void check_forks(const ClassSpec& cs, std::size_t ci, const std::map<std::string, std::uint32_t>& ids,
+void check_forks(const RouteContext& rc, const std::map<std::string, std::uint32_t>& ids,
                  const RouteGraph& g) {
-  const std::size_t n = cs.steps.size();
+  const auto& steps = rc.steps;
+  const std::size_t n = steps.size();
   for (std::size_t f = 0; f < n; ++f) {
-    if (cs.steps[f].kind != StepKind::kFork) continue;
+    if (steps[f].kind != StepKind::kFork) continue;
     std::size_t join = n;
     for (std::size_t s = 0; s < n; ++s)
-      if (cs.steps[s].kind == StepKind::kJoin && cs.steps[s].target == cs.steps[f].id) join = s;
+      if (steps[s].kind == StepKind::kJoin && steps[s].target == steps[f].id) join = s;
     if (join == n)
-      throw ModelError(step_path(ci, f), "fork '" + cs.steps[f].id +
-                                             "' has no join step (add {join: " + cs.steps[f].id +
-                                             "} where its branches meet)");
-    for (const auto& start : cs.steps[f].next) {
+      throw ModelError(rc.step_path(f), "fork '" + steps[f].id + "' has no join step (add {join: " +
+                                            steps[f].id + "} where its branches meet)");
+    for (const auto& start : steps[f].next) {
       std::vector<bool> seen(n + 1, false);
       std::vector<std::size_t> work{ids.at(start.to)};
       seen[work.back()] = true;
       while (!work.empty()) {
         std::size_t v = work.back();
         work.pop_back();
-        if (v == n)
-          throw ModelError(step_path(ci, f), "a branch of fork '" + cs.steps[f].id +
-                                                 "' starting at '" + start.to +
-                                                 "' can leave the route before its join");
+        if (v == n || (rc.end_step >= 0 && v == static_cast<std::size_t>(rc.end_step)))
+          throw ModelError(rc.step_path(f), "a branch of fork '" + steps[f].id + "' starting at '" +
+                                                start.to + "' can leave the route before its join");
         if (v == join) continue;
         for (auto [e, end] = boost::out_edges(v, g); e != end; ++e) {
           std::size_t t = boost::target(*e, g);
@@ -204,76 +265,64 @@ void check_forks(const ClassSpec& cs, std::size_t ci, const std::map<std::string
   }
 }
 
-void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
-                   const std::map<std::string, std::uint32_t>& stations,
-                   const std::map<std::string, std::uint32_t>& pools,
-                   const std::map<int, std::uint32_t>& levels) {
-  const ClassSpec& cs = spec.classes[ci];
-  const std::size_t n = cs.steps.size();
+// Compiles one route (a class's or an operation's) into out.steps and
+// out.edges, and checks it as a graph.
+void compile_route(const RouteContext& rc, CompiledModel& out) {
+  const auto& steps = rc.steps;
+  const std::size_t n = steps.size();
   const std::uint32_t first = static_cast<std::uint32_t>(out.steps.size());
+  const std::string& kind_word = rc.op == kExit ? std::string("class") : std::string("operation");
 
   std::map<std::string, std::uint32_t> ids;
   for (std::size_t s = 0; s < n; ++s) {
-    if (!ids.emplace(cs.steps[s].id, static_cast<std::uint32_t>(s)).second)
-      throw ModelError(step_path(ci, s),
-                       "duplicate step id '" + cs.steps[s].id +
-                           "'; give the step an explicit, unique 'id'");
+    if (!ids.emplace(steps[s].id, static_cast<std::uint32_t>(s)).second)
+      throw ModelError(rc.step_path(s), "duplicate step id '" + steps[s].id +
+                                            "'; give the step an explicit, unique 'id'");
   }
 
-  // A closed user whose think time and steps all take no time would cycle
-  // forever without the clock moving: the run would hang at one instant.
-  if (cs.closed && !(cs.think.mean() > 0) &&
-      std::none_of(cs.steps.begin(), cs.steps.end(),
-                   [](const StepSpec& st) { return st.time.mean() > 0; }))
-    throw ModelError(class_path(ci) + ".think",
-                     "is 0 and every step of closed class '" + cs.name +
-                         "' takes no time: its users would cycle forever without time "
-                         "passing; give think or a step a time > 0");
-
-  CompiledClass cc;
-  cc.name = cs.name;
-  cc.closed = cs.closed;
-  cc.batch = cs.batch;
-  cc.schedule = cs.schedule;
-  cc.cycle = cs.cycle;
-  cc.interarrival = cs.interarrival;
-  cc.population = static_cast<std::uint32_t>(cs.population);
-  cc.think = cs.think;
-  cc.level = levels.at(cs.priority);
-  cc.entry = first;
-  cc.first_step = first;
-  cc.end_step = first + static_cast<std::uint32_t>(n);
-  cc.source_stream = out.streams++;
-  cc.routing_stream = out.streams++;
-  cc.graph = RouteGraph(n + 1);  // vertex n is exit
+  RouteGraph graph(n + 1);  // vertex n is exit
 
   // Targets first, so a misspelled station or pool is reported at its own
   // step rather than at an edge that names the step by its default id.
+  std::vector<std::pair<std::uint32_t, bool>> targets(n, {0u, false});
   for (std::size_t s = 0; s < n; ++s) {
-    const StepSpec& st = cs.steps[s];
-    const std::string path = step_path(ci, s);
+    const StepSpec& st = steps[s];
+    const std::string path = rc.step_path(s);
     switch (st.kind) {
       case StepKind::kVisit:
-        resolve(stations, st.target, path + ".visit", "station");
+        targets[s] = rc.station(st.target, path + ".visit");
         break;
       case StepKind::kAcquire:
       case StepKind::kRelease:
-        resolve(pools, st.target, path + (st.kind == StepKind::kAcquire ? ".acquire" : ".release"),
-                "pool");
+      case StepKind::kEnd:
+        targets[s] = rc.pool(st.target, path + (st.kind == StepKind::kAcquire   ? ".acquire"
+                                                : st.kind == StepKind::kRelease ? ".release"
+                                                                                : ""));
         break;
       case StepKind::kBranch: {
-        std::uint32_t p = resolve(pools, st.target, path + ".branch", "pool");
-        if (spec.pools[p].on_full != OnFull::kOvercommit)
+        targets[s] = rc.pool(st.target, path + ".branch");
+        if (out.pools[targets[s].first].on_full != OnFull::kOvercommit)
           throw ModelError(path + ".branch", "pool '" + st.target +
                                                  "' must have on_full: overcommit (a memory "
                                                  "whose overflow pages) to branch on it");
         break;
       }
+      case StepKind::kCall:
+      case StepKind::kSend:
+        targets[s] = {
+            rc.operation(st.target, path + (st.kind == StepKind::kCall ? ".call" : ".send")),
+            false};
+        break;
+      case StepKind::kReply:
+        if (rc.op == kExit)
+          throw ModelError(path + ".reply", "only an operation's steps can reply; class '" +
+                                                rc.owner + "' has no caller");
+        break;
       case StepKind::kJoin: {
         auto it = ids.find(st.target);
-        if (it == ids.end() || cs.steps[it->second].kind != StepKind::kFork)
-          throw ModelError(path + ".join", "'" + st.target + "' is not a fork step of class '" +
-                                               cs.name + "'");
+        if (it == ids.end() || steps[it->second].kind != StepKind::kFork)
+          throw ModelError(path + ".join", "'" + st.target + "' is not a fork step of " +
+                                               kind_word + " '" + rc.owner + "'");
         break;
       }
       default:
@@ -282,30 +331,32 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
   }
 
   std::set<std::string> acquired;
-  for (const auto& st : cs.steps)
+  for (const auto& st : steps)
     if (st.kind == StepKind::kAcquire) acquired.insert(st.target);
 
   for (std::size_t s = 0; s < n; ++s) {
-    const StepSpec& st = cs.steps[s];
-    const std::string path = step_path(ci, s);
+    const StepSpec& st = steps[s];
+    const std::string path = rc.step_path(s);
     CompiledStep c;
     c.kind = st.kind;
-    c.cls = static_cast<std::uint32_t>(ci);
+    c.cls = rc.cls;
+    c.op = rc.op;
+    c.routing_stream = rc.routing_stream;
     c.tokens = static_cast<std::uint32_t>(st.tokens);
-    c.target = 0;
+    c.target = targets[s].first;
+    c.local = targets[s].second ? ~0u : 0u;
     c.id = st.id;
     c.time = st.time;
     c.policy = st.policy;
     c.key = st.key;
     switch (st.kind) {
       case StepKind::kVisit: {
-        c.target = resolve(stations, st.target, path + ".visit", "station");
-        double speed = spec.stations[c.target].speed;
+        double speed = rc.station_speed(c.target);
         if (speed != 1.0 && c.time.mean() > 0) {
           if (!std::isfinite(1.0 / speed)) {
             std::ostringstream os;
             os << speed << " is too small: service times divided by it overflow";
-            throw ModelError("stations[" + std::to_string(c.target) + "].speed", os.str());
+            throw ModelError(rc.station_path(c.target) + ".speed", os.str());
           }
           c.time = c.time.scaled(1.0 / speed);
         }
@@ -314,44 +365,25 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
       case StepKind::kAcquire:
       case StepKind::kRelease: {
         const char* key = st.kind == StepKind::kAcquire ? ".acquire" : ".release";
-        c.target = resolve(pools, st.target, path + key, "pool");
-        const PoolSpec& pool = spec.pools[c.target];
-        if (st.tokens > pool.capacity && pool.on_full != OnFull::kOvercommit)
-          throw ModelError(path + ".tokens", std::to_string(st.tokens) +
-                                                 " tokens can never be granted: pool '" +
-                                                 st.target + "' has capacity " +
-                                                 std::to_string(pool.capacity));
+        const CompiledPool& pool = out.pools[c.target];
+        if (c.tokens > pool.capacity && pool.on_full != OnFull::kOvercommit)
+          throw ModelError(path + ".tokens",
+                           std::to_string(st.tokens) + " tokens can never be granted: pool '" +
+                               st.target + "' has capacity " + std::to_string(pool.capacity));
         if (st.kind == StepKind::kRelease && !acquired.count(st.target))
-          throw ModelError(path + ".release", "releases pool '" + st.target +
-                                                  "', which this class never acquires");
-        if (st.kind == StepKind::kAcquire && pool.keys > 0 && st.key.hot_keys > pool.keys)
-          throw ModelError(path + ".key.hot_keys",
-                           std::to_string(st.key.hot_keys) + " hot keys in a table of " +
-                               std::to_string(pool.keys));
+          throw ModelError(path + key, "releases pool '" + st.target + "', which this " +
+                                           kind_word + " never acquires");
+        if (st.kind == StepKind::kAcquire && pool.keys > 0 &&
+            static_cast<std::uint32_t>(st.key.hot_keys) > pool.keys)
+          throw ModelError(path + ".key.hot_keys", std::to_string(st.key.hot_keys) +
+                                                       " hot keys in a table of " +
+                                                       std::to_string(pool.keys));
         break;
       }
-      case StepKind::kBranch:
-        c.target = resolve(pools, st.target, path + ".branch", "pool");
-        break;
       case StepKind::kChoose:
         c.probe_begin = static_cast<std::uint32_t>(out.probes.size());
-        for (std::size_t i = 0; i < st.by.size(); ++i) {
-          auto station = stations.find(st.by[i]);
-          auto pool = pools.find(st.by[i]);
-          if (station != stations.end()) {
-            out.probes.push_back({false, station->second});
-          } else if (pool != pools.end()) {
-            out.probes.push_back({true, pool->second});
-          } else {
-            std::vector<std::string> known;
-            for (const auto& [k, _] : stations) known.push_back(k);
-            for (const auto& [k, _] : pools) known.push_back(k);
-            std::string guess = detail::closest_match(st.by[i], known);
-            throw ModelError(path + ".by[" + std::to_string(i) + "]",
-                             "no station or pool named '" + st.by[i] + "'" +
-                                 (guess.empty() ? "" : "; did you mean '" + guess + "'?"));
-          }
-        }
+        for (std::size_t i = 0; i < st.by.size(); ++i)
+          out.probes.push_back(rc.probe(st.by[i], path + ".by[" + std::to_string(i) + "]"));
         c.probe_end = static_cast<std::uint32_t>(out.probes.size());
         break;
       case StepKind::kFork:
@@ -359,16 +391,33 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
         break;
       case StepKind::kJoin:
         c.fork = first + ids.at(st.target);
-        c.fanout = static_cast<std::uint32_t>(cs.steps[ids.at(st.target)].next.size());
+        c.fanout = static_cast<std::uint32_t>(steps[ids.at(st.target)].next.size());
         break;
-      case StepKind::kDelay:
+      case StepKind::kCall:
+      case StepKind::kSend: {
+        c.calls = st.calls;
+        c.geometric = st.geometric;
+        c.again = st.geometric ? st.calls / (1.0 + st.calls) : 0.0;
+        const CompiledService& svc = out.services[out.operations[c.target].service];
+        if (svc.balancer == Balancer::kKey &&
+            static_cast<std::uint32_t>(st.key.hot_keys) > svc.keys)
+          throw ModelError(path + ".key.hot_keys",
+                           std::to_string(st.key.hot_keys) + " hot keys in service '" + svc.name +
+                               "''s key space of " + std::to_string(svc.keys));
+        break;
+      }
+      default:
         break;
     }
     c.stream = out.streams++;
     c.edge_begin = static_cast<std::uint32_t>(out.edges.size());
     // Default routing: on to the next step in order; the last one exits.
     std::vector<EdgeSpec> next = st.next;
-    if (next.empty()) next.push_back({s + 1 < n ? cs.steps[s + 1].id : "exit", 1.0});
+    if (next.empty()) next.push_back({s + 1 < n ? steps[s + 1].id : "exit", 1.0});
+    // An operation's own route ends at its end step, which gives back the thread.
+    if (rc.end_step >= 0 && static_cast<std::size_t>(rc.end_step) != s)
+      for (auto& e : next)
+        if (e.to == "exit") e.to = steps[static_cast<std::size_t>(rc.end_step)].id;
     const bool every_edge = st.kind == StepKind::kBranch || st.kind == StepKind::kFork;
     const char* list_key = st.kind == StepKind::kChoose   ? ".to"
                            : st.kind == StepKind::kFork   ? ".fork"
@@ -397,7 +446,8 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
         if (it == ids.end()) {
           std::vector<std::string> known{"exit"};
           for (const auto& [k, _] : ids) known.push_back(k);
-          std::string msg = "no step with id '" + next[e].to + "' in class '" + cs.name + "'";
+          std::string msg =
+              "no step with id '" + next[e].to + "' in " + kind_word + " '" + rc.owner + "'";
           std::string guess = detail::closest_match(next[e].to, known);
           if (!guess.empty()) msg += "; did you mean '" + guess + "'?";
           throw ModelError(epath, msg);
@@ -407,7 +457,7 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
       if (next[e].probability <= 0 && !every_edge) continue;  // an edge never taken
       cum += next[e].probability;
       double visits = st.kind == StepKind::kFork ? 1.0 : next[e].probability;
-      boost::add_edge(s, local, RouteEdge{visits}, cc.graph);
+      boost::add_edge(s, local, RouteEdge{visits}, graph);
       out.edges.push_back({cum, local == n ? kExit : first + local, visits});
     }
     out.edges.back().cumulative = 2.0;  // guard against rounding: the last edge catches all
@@ -416,26 +466,235 @@ void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
   }
   // The parent of a fork continues after the join: an edge for reachability.
   for (std::size_t s = 0; s < n; ++s)
-    if (cs.steps[s].kind == StepKind::kJoin)
-      boost::add_edge(ids.at(cs.steps[s].target), s, RouteEdge{0.0}, cc.graph);
-  check_forks(cs, ci, ids, cc.graph);
+    if (steps[s].kind == StepKind::kJoin)
+      boost::add_edge(ids.at(steps[s].target), s, RouteEdge{0.0}, graph);
+  check_forks(rc, ids, graph);
   for (std::uint32_t s = first; s < first + n; ++s)
     if (out.steps[s].kind == StepKind::kJoin) out.steps[out.steps[s].fork].join = s;
 
   // Every step must be reachable from the first, and exit reachable from every step.
-  auto from_entry = reachable(cc.graph, 0);
-  auto to_exit = reachable(boost::make_reverse_graph(cc.graph), n);
+  auto from_entry = reachable(graph, 0);
+  auto to_exit = reachable(boost::make_reverse_graph(graph), n);
   for (std::size_t s = 0; s < n; ++s) {
     if (!from_entry[s])
-      throw ModelError(step_path(ci, s), "step '" + cs.steps[s].id +
-                                             "' is unreachable from the first step of class '" +
-                                             cs.name + "'");
+      throw ModelError(rc.step_path(s), "step '" + steps[s].id +
+                                            "' is unreachable from the first step of " + kind_word +
+                                            " '" + rc.owner + "'");
     if (!to_exit[s])
-      throw ModelError(step_path(ci, s), "step '" + cs.steps[s].id +
-                                             "' has no path to exit: requests would cycle forever");
+      throw ModelError(rc.step_path(s), "step '" + steps[s].id +
+                                            "' has no path to exit: requests would cycle forever");
   }
-  check_holdings(spec, ci, first, out);
+  check_holdings(rc, first, out);
+  if (rc.op != kExit) check_replies(rc, first, out);
+  if (rc.graph) *rc.graph = std::move(graph);
+}
+
+void compile_class(const ModelSpec& spec, std::size_t ci, CompiledModel& out,
+                   const RouteContext::Names& names, const std::map<int, std::uint32_t>& levels) {
+  const ClassSpec& cs = spec.classes[ci];
+  const std::size_t n = cs.steps.size();
+  const std::uint32_t first = static_cast<std::uint32_t>(out.steps.size());
+
+  CompiledClass cc;
+  cc.name = cs.name;
+  cc.closed = cs.closed;
+  cc.batch = cs.batch;
+  cc.schedule = cs.schedule;
+  cc.cycle = cs.cycle;
+  cc.interarrival = cs.interarrival;
+  cc.population = static_cast<std::uint32_t>(cs.population);
+  cc.think = cs.think;
+  cc.level = levels.at(cs.priority);
+  cc.entry = first;
+  cc.first_step = first;
+  cc.end_step = first + static_cast<std::uint32_t>(n);
+  cc.source_stream = out.streams++;
+  cc.routing_stream = out.streams++;
+
+  RouteContext rc(cs.steps, names, out);
+  rc.owner = cs.name;
+  rc.cls = static_cast<std::uint32_t>(ci);
+  rc.routing_stream = cc.routing_stream;
+  rc.path_of = [ci](std::size_t s) { return class_path(ci) + ".steps[" + std::to_string(s) + "]"; };
+  rc.graph = &cc.graph;
+  compile_route(rc, out);
   out.classes.push_back(std::move(cc));
+}
+
+// Lays out one service's stations and pools (a thread pool first), one copy
+// per replica, and registers its operations by name.
+void lay_out_service(const ServiceSpec& sv, std::size_t si, CompiledModel& out,
+                     RouteContext::Names& names) {
+  const std::string path = "services[" + std::to_string(si) + "]";
+  CompiledService cs;
+  cs.name = sv.name;
+  cs.replicas = static_cast<std::uint32_t>(sv.replicas);
+  cs.balancer = sv.balancer;
+  cs.keys = static_cast<std::uint32_t>(sv.keys);
+  cs.threads = sv.threads > 0 ? static_cast<std::uint32_t>(sv.threads) : kUnlimitedThreads;
+  auto instance = [&](const std::string& local, std::uint32_t r) {
+    return sv.name + (cs.replicas > 1 ? "[" + std::to_string(r) + "]" : "") + "." + local;
+  };
+  auto& local = names.services.emplace_back();
+  local.service = static_cast<std::uint32_t>(si);
+  cs.station_base = static_cast<std::uint32_t>(out.stations.size());
+  cs.station_count = static_cast<std::uint32_t>(sv.stations.size());
+  for (std::size_t j = 0; j < sv.stations.size(); ++j) {
+    const StationSpec& st = sv.stations[j];
+    if (!local.stations
+             .emplace(st.name, cs.station_base + static_cast<std::uint32_t>(j) * cs.replicas)
+             .second)
+      throw ModelError(path + ".stations[" + std::to_string(j) + "].name",
+                       "duplicate name '" + st.name + "'");
+    local.station_specs.push_back(st);
+    for (std::uint32_t r = 0; r < cs.replicas; ++r)
+      out.stations.push_back(
+          {instance(st.name, r), st.discipline,
+           st.discipline == Discipline::kDelay ? 0u : static_cast<std::uint32_t>(st.servers),
+           st.capacity ? static_cast<std::uint32_t>(*st.capacity) : 0u});
+  }
+  cs.pool_base = static_cast<std::uint32_t>(out.pools.size());
+  cs.pool_count = static_cast<std::uint32_t>(sv.pools.size()) + 1;
+  for (std::uint32_t r = 0; r < cs.replicas; ++r)
+    out.pools.push_back({instance("threads", r), cs.threads, OnFull::kWait, 0, sv.threads == 0});
+  local.pools.emplace("threads", cs.pool_base);
+  for (std::size_t j = 0; j < sv.pools.size(); ++j) {
+    const PoolSpec& p = sv.pools[j];
+    const std::uint32_t base = cs.pool_base + static_cast<std::uint32_t>(j + 1) * cs.replicas;
+    if (p.name == "threads" || !local.pools.emplace(p.name, base).second)
+      throw ModelError(path + ".pools[" + std::to_string(j) + "].name",
+                       p.name == "threads" ? "'threads' is the service's own thread pool; set "
+                                             "the service's 'threads' instead"
+                                           : "duplicate name '" + p.name + "'");
+    for (std::uint32_t r = 0; r < cs.replicas; ++r)
+      out.pools.push_back({instance(p.name, r), static_cast<std::uint32_t>(p.capacity), p.on_full,
+                           static_cast<std::uint32_t>(p.keys)});
+  }
+  cs.op_begin = static_cast<std::uint32_t>(out.operations.size());
+  for (std::size_t o = 0; o < sv.operations.size(); ++o) {
+    const std::string full = sv.name + "." + sv.operations[o].name;
+    if (!names.operations.emplace(full, static_cast<std::uint32_t>(out.operations.size())).second)
+      throw ModelError(path + ".operations[" + std::to_string(o) + "].name",
+                       "duplicate operation '" + sv.operations[o].name + "'");
+    CompiledOperation op;
+    op.name = full;
+    op.service = static_cast<std::uint32_t>(si);
+    out.operations.push_back(op);
+  }
+  cs.op_end = static_cast<std::uint32_t>(out.operations.size());
+  out.services.push_back(cs);
+}
+
+// An operation's route as compiled: a step that takes a thread of the
+// replica, the user's steps, and an end step that gives it back (and
+// replies if no reply step did). The user's exits lead to the end.
+void compile_operation(const ModelSpec& spec, std::size_t si, std::size_t oi, CompiledModel& out,
+                       const RouteContext::Names& names) {
+  const ServiceSpec& sv = spec.services[si];
+  const OperationSpec& os = sv.operations[oi];
+  const std::uint32_t op_index = out.services[si].op_begin + static_cast<std::uint32_t>(oi);
+  const std::string path =
+      "services[" + std::to_string(si) + "].operations[" + std::to_string(oi) + "]";
+  std::vector<StepSpec> steps;
+  StepSpec take;
+  take.id = "(thread)";
+  take.kind = StepKind::kAcquire;
+  take.target = "threads";
+  steps.push_back(take);
+  for (std::size_t s = 0; s < os.steps.size(); ++s) {
+    if (os.steps[s].id == "(thread)" || os.steps[s].id == "(end)")
+      throw ModelError(path + ".steps[" + std::to_string(s) + "].id",
+                       "'" + os.steps[s].id + "' is reserved for the operation's own steps");
+    steps.push_back(os.steps[s]);
+  }
+  StepSpec end;
+  end.id = "(end)";
+  end.kind = StepKind::kEnd;
+  end.target = "threads";
+  steps.push_back(end);
+
+  CompiledOperation& op = out.operations[op_index];
+  op.first_step = static_cast<std::uint32_t>(out.steps.size());
+  op.entry = op.first_step;
+  op.end_step = op.first_step + static_cast<std::uint32_t>(steps.size());
+
+  RouteContext rc(steps, names, out);
+  rc.owner = op.name;
+  rc.cls = kExit;
+  rc.op = op_index;
+  rc.service = static_cast<std::uint32_t>(si);
+  rc.routing_stream = out.streams++;
+  rc.end_step = static_cast<int>(steps.size() - 1);
+  const std::size_t user = os.steps.size();
+  rc.path_of = [path, user](std::size_t s) {
+    if (s == 0 || s > user) return path;
+    return path + ".steps[" + std::to_string(s - 1) + "]";
+  };
+  compile_route(rc, out);
+  // Held pools of the service's own are the replica's copies.
+  const CompiledService& cs = out.services[si];
+  const std::uint32_t lo = cs.pool_base, hi = cs.pool_base + cs.pool_count * cs.replicas;
+  for (std::uint32_t s = op.first_step; s < op.end_step; ++s)
+    for (auto& [pool, tokens] : out.steps[s].held)
+      if (pool >= lo && pool < hi) pool |= kLocalPool;
+}
+
+// A synchronous call holds the caller's thread while the callee works: a
+// service that calls itself, directly or through others, would wait for a
+// thread that its own callers hold.
+void check_call_cycles(const CompiledModel& out) {
+  const std::size_t ns = out.services.size();
+  std::vector<std::vector<std::pair<std::uint32_t, std::uint32_t>>> calls(ns);  // (service, step)
+  for (std::uint32_t s = 0; s < out.steps.size(); ++s) {
+    const CompiledStep& st = out.steps[s];
+    if (st.kind != StepKind::kCall || st.op == kExit) continue;
+    calls[out.operations[st.op].service].push_back({out.operations[st.target].service, s});
+  }
+  std::vector<int> colour(ns, 0);
+  std::vector<std::uint32_t> stack;
+  std::function<void(std::uint32_t)> visit = [&](std::uint32_t v) {
+    colour[v] = 1;
+    stack.push_back(v);
+    for (const auto& [w, step] : calls[v]) {
+      if (colour[w] == 1) {
+        std::string chain;
+        auto from = std::find(stack.begin(), stack.end(), w);
+        for (auto it = from; it != stack.end(); ++it) chain += out.services[*it].name + " -> ";
+        chain += out.services[w].name;
+        throw ModelError("services", "services call each other in a cycle (" + chain +
+                                         ", at step '" + out.steps[step].id +
+                                         "'): a synchronous call would wait for threads its own "
+                                         "callers hold; use send for work that may come back");
+      }
+      if (colour[w] == 0) visit(w);
+    }
+    stack.pop_back();
+    colour[v] = 2;
+  };
+  for (std::uint32_t v = 0; v < ns; ++v)
+    if (colour[v] == 0) visit(v);
+}
+
+// Whether a route can take time: a visit or delay with time, or a call or
+// send of an operation that can. (A closed class that never takes time
+// would cycle forever at one instant.)
+bool takes_time(const CompiledModel& out, std::uint32_t first, std::uint32_t end,
+                std::vector<int>& op_memo) {
+  for (std::uint32_t s = first; s < end; ++s) {
+    const CompiledStep& st = out.steps[s];
+    if ((st.kind == StepKind::kVisit || st.kind == StepKind::kDelay) && st.time.mean() > 0)
+      return true;
+    if (st.kind == StepKind::kCall) {
+      int& m = op_memo[st.target];
+      if (m < 0) {
+        m = 0;  // a cycle (sends) counts as no time until proven otherwise
+        const CompiledOperation& op = out.operations[st.target];
+        m = takes_time(out, op.first_step, op.end_step, op_memo) ? 1 : 0;
+      }
+      if (m == 1) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -452,7 +711,8 @@ CompiledModel compile(const ModelSpec& spec) {
   }
   if (spec.run.window > 0) {
     if (!(spec.run.until > 0))
-      throw ModelError("run.window", "time-series windows need run.until (a run that ends on time)");
+      throw ModelError("run.window",
+                       "time-series windows need run.until (a run that ends on time)");
     double windows = (spec.run.until - spec.run.warmup) / spec.run.window;
     if (windows > 10000) {
       std::ostringstream os;
@@ -461,18 +721,23 @@ CompiledModel compile(const ModelSpec& spec) {
       throw ModelError("run.window", os.str());
     }
   }
-  auto stations = index_names(spec.stations, "stations");
-  auto pools = index_names(spec.pools, "pools");
+  RouteContext::Names names;
+  names.stations = index_names(spec.stations, "stations");
+  names.pools = index_names(spec.pools, "pools");
+  names.spec = &spec;
   index_names(spec.classes, "classes");
+  index_names(spec.services, "services");
   for (const auto& s : spec.stations) {
-    out.stations.push_back({s.name, s.discipline,
-                            s.discipline == Discipline::kDelay ? 0u
-                                                               : static_cast<std::uint32_t>(s.servers),
-                            s.capacity ? static_cast<std::uint32_t>(*s.capacity) : 0u});
+    out.stations.push_back(
+        {s.name, s.discipline,
+         s.discipline == Discipline::kDelay ? 0u : static_cast<std::uint32_t>(s.servers),
+         s.capacity ? static_cast<std::uint32_t>(*s.capacity) : 0u});
   }
   for (const auto& p : spec.pools)
     out.pools.push_back({p.name, static_cast<std::uint32_t>(p.capacity), p.on_full,
                          static_cast<std::uint32_t>(p.keys)});
+  for (std::size_t s = 0; s < spec.services.size(); ++s)
+    lay_out_service(spec.services[s], s, out, names);
 
   std::map<int, std::uint32_t> levels;
   for (const auto& c : spec.classes) levels.emplace(c.priority, 0);
@@ -480,56 +745,33 @@ CompiledModel compile(const ModelSpec& spec) {
   for (auto& [_, lvl] : levels) lvl = rank++;
   out.priority_levels = rank;
 
-  for (std::size_t c = 0; c < spec.classes.size(); ++c)
-    compile_class(spec, c, out, stations, pools, levels);
+  for (std::size_t c = 0; c < spec.classes.size(); ++c) compile_class(spec, c, out, names, levels);
+  for (std::size_t s = 0; s < spec.services.size(); ++s)
+    for (std::size_t o = 0; o < spec.services[s].operations.size(); ++o)
+      compile_operation(spec, s, o, out, names);
+  check_call_cycles(out);
+
+  // Step counters: one per step, and for replicas beyond the first of each
+  // operation a block of their own (CompiledOperation::counter_offset).
+  out.counters = static_cast<std::uint32_t>(out.steps.size());
+  for (auto& op : out.operations) {
+    op.counter_block = out.counters;
+    out.counters += (out.services[op.service].replicas - 1) * (op.end_step - op.first_step);
+  }
+
+  // A closed user whose think time and steps all take no time would cycle
+  // forever without the clock moving: the run would hang at one instant.
+  std::vector<int> memo(out.operations.size(), -1);
+  for (std::size_t ci = 0; ci < spec.classes.size(); ++ci) {
+    const ClassSpec& cs = spec.classes[ci];
+    const CompiledClass& cc = out.classes[ci];
+    if (cs.closed && !(cs.think.mean() > 0) && !takes_time(out, cc.first_step, cc.end_step, memo))
+      throw ModelError(class_path(ci) + ".think",
+                       "is 0 and every step of closed class '" + cs.name +
+                           "' takes no time: its users would cycle forever without time "
+                           "passing; give think or a step a time > 0");
+  }
   return out;
-}
-
-std::vector<double> CompiledModel::open_utilization() const {
-  std::vector<double> u(stations.size(), 0.0);
-  for (std::uint32_t c = 0; c < classes.size(); ++c) {
-    if (!classes[c].open()) continue;
-    double lambda = 1.0 / classes[c].interarrival.mean();
-    auto d = station_demands(c);
-    for (std::size_t k = 0; k < u.size(); ++k) u[k] += lambda * d[k];
-  }
-  return u;
-}
-
-std::vector<double> CompiledModel::visit_ratios(std::uint32_t c) const {
-  const CompiledClass& cc = classes.at(c);
-  const auto n = static_cast<Eigen::Index>(cc.end_step - cc.first_step);
-  // v = e_entry + P^T v over the class's steps (exit is absorbing).
-  Eigen::MatrixXd a = Eigen::MatrixXd::Identity(n, n);
-  for (Eigen::Index s = 0; s < n; ++s) {
-    const CompiledStep& st = steps[cc.first_step + static_cast<std::uint32_t>(s)];
-    // A join passes its parent on once for all of its branches' arrivals.
-    double scale = st.kind == StepKind::kJoin ? 1.0 / st.fanout : 1.0;
-    for (std::uint32_t e = st.edge_begin; e < st.edge_end; ++e)
-      if (edges[e].to != kExit) a(edges[e].to - cc.first_step, s) -= scale * edges[e].probability;
-  }
-  Eigen::VectorXd rhs = Eigen::VectorXd::Zero(n);
-  rhs(cc.entry - cc.first_step) = 1.0;
-  Eigen::VectorXd v = a.colPivHouseholderQr().solve(rhs);
-  // Steps never reached (a branch whose probability is 0 in this analysis)
-  // come out as rounding noise around 0, which may be negative: clamp it.
-  for (Eigen::Index i = 0; i < n; ++i)
-    if (std::abs(v(i)) < 1e-12) v(i) = 0.0;
-  return {v.data(), v.data() + n};
-}
-
-std::vector<double> CompiledModel::station_demands(std::uint32_t c) const {
-  std::vector<double> d(stations.size(), 0.0);
-  auto v = visit_ratios(c);
-  const CompiledClass& cc = classes.at(c);
-  for (std::uint32_t s = cc.first_step; s < cc.end_step; ++s) {
-    const CompiledStep& st = steps[s];
-    if (st.kind != StepKind::kVisit) continue;
-    // A delay station never queues, so it holds no demand that can saturate.
-    if (stations[st.target].servers == 0) continue;
-    d[st.target] += v[s - cc.first_step] * st.time.mean() / stations[st.target].servers;
-  }
-  return d;
 }
 
 }  // namespace tiersim

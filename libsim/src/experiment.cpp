@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "detail/service_summary.hpp"
 #include "tiersim/model/loader.hpp"
 #include "tiersim/sim/simulator.hpp"
 #include "tiersim/stats/confidence.hpp"
@@ -60,6 +61,14 @@ const char* step_kind_name(StepKind k) {
       return "fork";
     case StepKind::kJoin:
       return "join";
+    case StepKind::kCall:
+      return "call";
+    case StepKind::kSend:
+      return "send";
+    case StepKind::kReply:
+      return "reply";
+    case StepKind::kEnd:
+      return "end";
   }
   return "?";
 }
@@ -383,6 +392,8 @@ ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hook
     out.pools.push_back(pr);
   }
 
+  detail::summarize_services(model, obs, out);
+
   double total_throughput = 0;
   for (std::size_t c = 0; c < model.classes.size(); ++c) {
     const CompiledClass& cc = model.classes[c];
@@ -429,6 +440,10 @@ ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hook
           break;
         case StepKind::kJoin:
           sr.target = model.steps[st.fork].id;
+          break;
+        case StepKind::kCall:
+        case StepKind::kSend:
+          sr.target = model.operations[st.target].name;
           break;
         default:
           sr.target = "";

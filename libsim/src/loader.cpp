@@ -76,9 +76,10 @@ PoolSpec read_pool(const json& v, const std::string& path) {
     p.on_full = OnFull::kOvercommit;
   } else {
     std::string guess = detail::closest_match(on_full, {"wait", "reject", "overcommit"});
-    throw ModelError(r.field("on_full"), "'" + on_full + "' is not a policy" +
-                                             (guess.empty() ? "" : "; did you mean '" + guess + "'?") +
-                                             " (expected wait, reject or overcommit)");
+    throw ModelError(r.field("on_full"),
+                     "'" + on_full + "' is not a policy" +
+                         (guess.empty() ? "" : "; did you mean '" + guess + "'?") +
+                         " (expected wait, reject or overcommit)");
   }
   p.keys = static_cast<int>(r.integer_or("keys", 0, 1, 10000000));
   if (p.keys > 0 && p.on_full == OnFull::kOvercommit)
@@ -116,8 +117,8 @@ std::vector<EdgeSpec> read_next(const json& v, const std::string& path) {
     return edges;
   }
   if (!v.is_array() || v.empty())
-    throw ModelError(path, "expected a step id, 'exit', or a non-empty list of {to, p}; got " +
-                               detail::show(v));
+    throw ModelError(
+        path, "expected a step id, 'exit', or a non-empty list of {to, p}; got " + detail::show(v));
   double sum = 0;
   for (std::size_t i = 0; i < v.size(); ++i) {
     ObjectReader e(v[i], index_path(path, i), {"to", "p"});
@@ -137,18 +138,33 @@ std::vector<EdgeSpec> read_next(const json& v, const std::string& path) {
   return edges;
 }
 
+KeySpec read_key(const ObjectReader& r) {
+  KeySpec key;
+  if (!r.has("key")) return key;
+  ObjectReader k(r.raw("key"), r.field("key"), {"hot_fraction", "hot_keys"});
+  key.hot_fraction = k.number_or("hot_fraction", 0, 0);
+  if (key.hot_fraction > 1)
+    throw ModelError(k.field("hot_fraction"),
+                     detail::show(k.raw("hot_fraction")) + " is not a probability in [0, 1]");
+  key.hot_keys = static_cast<int>(k.integer_or("hot_keys", 1, 1, 10000000));
+  return key;
+}
+
 StepSpec read_step(const json& v, const std::string& path, std::size_t index) {
   ObjectReader r(v, path,
-                 {"id", "visit", "service", "acquire", "release", "tokens", "key", "delay", "next",
-                  "choose", "to", "weights", "by", "branch", "over", "under", "fork", "join"});
-  const char* actions[] = {"visit", "acquire", "release", "delay", "choose", "branch", "fork", "join"};
+                 {"id",   "visit",  "service", "acquire", "release", "tokens", "key",  "delay",
+                  "next", "choose", "to",      "weights", "by",      "branch", "over", "under",
+                  "fork", "join",   "call",    "send",    "reply",   "count",  "mean"});
+  const char* actions[] = {"visit", "acquire", "release", "delay", "choose", "branch",
+                           "fork",  "join",    "call",    "send",  "reply"};
   int found = 0;
   for (const char* a : actions) found += r.has(a) ? 1 : 0;
   if (found != 1)
     throw ModelError(path, found == 0 ? "a step needs one of visit, acquire, release, delay, "
-                                        "choose, branch, fork, join"
+                                        "choose, branch, fork, join, call, send, reply"
                                       : "a step has exactly one of visit, acquire, release, "
-                                        "delay, choose, branch, fork, join; this one has " +
+                                        "delay, choose, branch, fork, join, call, send, reply; "
+                                        "this one has " +
                                             std::to_string(found));
   auto only_for = [&](const char* key, const char* action) {
     if (r.has(key) && !r.has(action))
@@ -159,7 +175,11 @@ StepSpec read_step(const json& v, const std::string& path, std::size_t index) {
   only_for("by", "choose");
   only_for("over", "branch");
   only_for("under", "branch");
-  only_for("key", "acquire");
+  if (r.has("key") && !r.has("acquire") && !r.has("call") && !r.has("send"))
+    throw ModelError(r.field("key"), "only an acquire, call or send step takes 'key'");
+  for (const char* k : {"count", "mean"})
+    if (r.has(k) && !r.has("call") && !r.has("send"))
+      throw ModelError(r.field(k), std::string("only a call or send step takes '") + k + "'");
   StepSpec s;
   if (r.has("choose") || r.has("branch") || r.has("fork")) {
     if (r.has("next"))
@@ -169,7 +189,8 @@ StepSpec read_step(const json& v, const std::string& path, std::size_t index) {
   if (r.has("choose")) {
     s.kind = StepKind::kChoose;
     if (!r.raw("choose").is_string())
-      throw ModelError(r.field("choose"), "expected a policy name, got " + detail::show(r.raw("choose")));
+      throw ModelError(r.field("choose"),
+                       "expected a policy name, got " + detail::show(r.raw("choose")));
     s.policy = parse_policy(r.raw("choose").get<std::string>(), r.field("choose"));
     auto to = string_list(r, "to");
     std::vector<double> w(to.size(), 1.0);
@@ -178,9 +199,8 @@ StepSpec read_step(const json& v, const std::string& path, std::size_t index) {
         throw ModelError(r.field("weights"), "weights apply to the random policy only");
       const json& ws = r.list("weights");
       if (ws.size() != to.size())
-        throw ModelError(r.field("weights"), "has " + std::to_string(ws.size()) +
-                                                 " entries for " + std::to_string(to.size()) +
-                                                 " options");
+        throw ModelError(r.field("weights"), "has " + std::to_string(ws.size()) + " entries for " +
+                                                 std::to_string(to.size()) + " options");
       for (std::size_t i = 0; i < ws.size(); ++i)
         w[i] = detail::number_at(ws[i], index_path(r.field("weights"), i), 0, true);
     }
@@ -192,9 +212,8 @@ StepSpec read_step(const json& v, const std::string& path, std::size_t index) {
         throw ModelError(r.field("by"), "'by' applies to the shortest_queue policy only");
       s.by = string_list(r, "by");
       if (s.by.size() != to.size())
-        throw ModelError(r.field("by"), "has " + std::to_string(s.by.size()) +
-                                            " entries for " + std::to_string(to.size()) +
-                                            " options");
+        throw ModelError(r.field("by"), "has " + std::to_string(s.by.size()) + " entries for " +
+                                            std::to_string(to.size()) + " options");
     } else if (s.policy == ChoosePolicy::kShortestQueue) {
       throw ModelError(r.field("by"), "shortest_queue needs 'by': per option, the station or "
                                       "pool whose queue is compared");
@@ -220,20 +239,37 @@ StepSpec read_step(const json& v, const std::string& path, std::size_t index) {
     if (!r.has("service")) throw ModelError(r.field("service"), "is required for a visit");
     s.time = distribution_from_json(r.raw("service"), r.field("service"));
     s.id = s.target;
+  } else if (r.has("call") || r.has("send")) {
+    const bool sync = r.has("call");
+    s.kind = sync ? StepKind::kCall : StepKind::kSend;
+    s.target = r.string(sync ? "call" : "send");
+    if (r.has("count") && r.has("mean"))
+      throw ModelError(r.field("mean"),
+                       "a call takes 'count' (exactly) or 'mean' (a geometric "
+                       "number), not both");
+    if (r.has("mean")) {
+      s.geometric = true;
+      s.calls = r.number("mean", 0);
+      if (s.calls > 1e6)
+        throw ModelError(r.field("mean"), detail::show(r.raw("mean")) + " calls is absurdly many");
+    } else {
+      s.calls = static_cast<double>(r.integer_or("count", 1, 1, 1000000));
+    }
+    s.key = read_key(r);
+    s.id = (sync ? "call " : "send ") + s.target;
+  } else if (r.has("reply")) {
+    s.kind = StepKind::kReply;
+    if (!r.raw("reply").is_boolean() || !r.raw("reply").get<bool>())
+      throw ModelError(r.field("reply"), "expected true (the caller resumes here), got " +
+                                             detail::show(r.raw("reply")));
+    s.id = "reply";
   } else if (r.has("acquire") || r.has("release")) {
     bool acquire = r.has("acquire");
     s.kind = acquire ? StepKind::kAcquire : StepKind::kRelease;
     s.target = r.string(acquire ? "acquire" : "release");
     s.tokens = static_cast<int>(r.integer_or("tokens", 1, 1, kMaxCount));
     s.id = (acquire ? "acquire " : "release ") + s.target;
-    if (r.has("key")) {
-      ObjectReader k(r.raw("key"), r.field("key"), {"hot_fraction", "hot_keys"});
-      s.key.hot_fraction = k.number_or("hot_fraction", 0, 0);
-      if (s.key.hot_fraction > 1)
-        throw ModelError(k.field("hot_fraction"), detail::show(k.raw("hot_fraction")) +
-                                                      " is not a probability in [0, 1]");
-      s.key.hot_keys = static_cast<int>(k.integer_or("hot_keys", 1, 1, 10000000));
-    }
+    s.key = read_key(r);
   } else {
     s.kind = StepKind::kDelay;
     s.time = distribution_from_json(r.raw("delay"), r.field("delay"));
@@ -287,14 +323,15 @@ ClassSpec read_class(const json& v, const std::string& path) {
       RatePiece rp{p.number("from", 0), p.number("rate", 0)};
       if (i == 0 && rp.from != 0) throw ModelError(p.field("from"), "the first piece must start at 0");
       if (i > 0 && !(rp.from > prev))
-        throw ModelError(p.field("from"), detail::show(p.raw("from")) +
-                                              " does not come after the previous piece");
+        throw ModelError(p.field("from"),
+                         detail::show(p.raw("from")) + " does not come after the previous piece");
       if (rp.rate > 1e12) throw ModelError(p.field("rate"), "is absurdly large");
       any_rate = any_rate || rp.rate > 0;
       prev = rp.from;
       c.schedule.push_back(rp);
     }
-    if (!any_rate) throw ModelError(r.field("schedule"), "every rate is 0: no request would arrive");
+    if (!any_rate)
+      throw ModelError(r.field("schedule"), "every rate is 0: no request would arrive");
     c.cycle = r.number_or("cycle", 0, 0);
     if (c.cycle > 0 && !(c.cycle > prev))
       throw ModelError(r.field("cycle"), "must be longer than the last piece's start");
@@ -321,8 +358,8 @@ ClassSpec read_class(const json& v, const std::string& path) {
   if (!c.closed && !c.batch && c.schedule.empty()) {
     for (const char* k : {"population", "think"})
       if (r.has(k))
-        throw ModelError(r.field(k), "only a closed class has '" + std::string(k) +
-                                         "'; set type: closed");
+        throw ModelError(r.field(k),
+                         "only a closed class has '" + std::string(k) + "'; set type: closed");
     if (!r.has("interarrival"))
       throw ModelError(r.field("interarrival"), "is required for an open class");
     c.interarrival = distribution_from_json(r.raw("interarrival"), r.field("interarrival"));
@@ -336,6 +373,72 @@ ClassSpec read_class(const json& v, const std::string& path) {
   for (std::size_t i = 0; i < steps.size(); ++i)
     c.steps.push_back(read_step(steps[i], index_path(r.field("steps"), i), i));
   return c;
+}
+
+Balancer parse_balancer(const std::string& s, const std::string& path) {
+  if (s == "random") return Balancer::kRandom;
+  if (s == "round_robin") return Balancer::kRoundRobin;
+  if (s == "shortest_queue" || s == "jsq") return Balancer::kShortestQueue;
+  if (s == "least_utilized") return Balancer::kLeastUtilized;
+  if (s == "key") return Balancer::kKey;
+  std::string guess = detail::closest_match(
+      s, {"random", "round_robin", "shortest_queue", "least_utilized", "key"});
+  throw ModelError(path,
+                   "'" + s + "' is not a balancer" +
+                       (guess.empty() ? "" : "; did you mean '" + guess + "'?") +
+                       " (expected random, round_robin, shortest_queue, least_utilized or key)");
+}
+
+OperationSpec read_operation(const json& v, const std::string& path) {
+  ObjectReader r(v, path, {"name", "steps"});
+  OperationSpec op;
+  op.name = r.string("name");
+  if (op.name.find('.') != std::string::npos)
+    throw ModelError(r.field("name"), "'" + op.name +
+                                          "' has a '.', which separates a service "
+                                          "from its operation in calls");
+  const json& steps = r.list("steps");
+  if (steps.empty()) throw ModelError(r.field("steps"), "needs at least one step");
+  for (std::size_t i = 0; i < steps.size(); ++i)
+    op.steps.push_back(read_step(steps[i], index_path(r.field("steps"), i), i));
+  return op;
+}
+
+ServiceSpec read_service(const json& v, const std::string& path) {
+  ObjectReader r(
+      v, path,
+      {"name", "replicas", "balancer", "keys", "threads", "stations", "pools", "operations"});
+  ServiceSpec s;
+  s.name = r.string("name");
+  if (s.name.find('.') != std::string::npos)
+    throw ModelError(r.field("name"), "'" + s.name +
+                                          "' has a '.', which separates a service "
+                                          "from its operation in calls");
+  s.replicas = static_cast<int>(r.integer_or("replicas", 1, 1, 100000));
+  s.balancer = parse_balancer(r.string_or("balancer", "random"), r.field("balancer"));
+  if (s.balancer == Balancer::kKey) {
+    s.keys = static_cast<int>(r.integer("keys", 1, 100000000));
+  } else if (r.has("keys")) {
+    throw ModelError(r.field("keys"), "only a key balancer has a key space");
+  }
+  if (r.has("threads") && !r.raw("threads").is_null())
+    s.threads = static_cast<int>(r.integer("threads", 1, kMaxCount));
+  if (r.has("stations")) {
+    const json& xs = r.list("stations");
+    for (std::size_t i = 0; i < xs.size(); ++i)
+      s.stations.push_back(read_station(xs[i], index_path(r.field("stations"), i)));
+  }
+  if (r.has("pools")) {
+    const json& xs = r.list("pools");
+    for (std::size_t i = 0; i < xs.size(); ++i)
+      s.pools.push_back(read_pool(xs[i], index_path(r.field("pools"), i)));
+  }
+  const json& ops = r.list("operations");
+  if (ops.empty())
+    throw ModelError(r.field("operations"), "a service needs at least one operation");
+  for (std::size_t i = 0; i < ops.size(); ++i)
+    s.operations.push_back(read_operation(ops[i], index_path(r.field("operations"), i)));
+  return s;
 }
 
 Distribution read_distribution(const json& v, const std::string& path) {
@@ -430,9 +533,9 @@ Distribution read_distribution(const json& v, const std::string& path) {
       detail::closest_match(d, {"deterministic", "exponential", "uniform", "erlang",
                                 "hyperexponential", "lognormal", "pareto", "empirical"});
   if (!guess.empty()) msg += "; did you mean '" + guess + "'?";
-  throw ModelError(path + ".dist",
-                   msg + " (expected deterministic, exponential, uniform, erlang, "
-                         "hyperexponential, lognormal, pareto or empirical)");
+  throw ModelError(path + ".dist", msg +
+                                       " (expected deterministic, exponential, uniform, erlang, "
+                                       "hyperexponential, lognormal, pareto or empirical)");
 }
 
 }  // namespace
@@ -448,9 +551,8 @@ void apply_run_overrides(RunSpec& run, const json& v, const std::string& path) {
                  {"until", "max_completions", "warmup", "replications", "seed", "threads",
                   "max_in_system", "batches", "window", "samples"});
   run.until = r.number_or("until", run.until, 0);
-  run.max_completions = static_cast<std::uint64_t>(
-      r.integer_or("max_completions", static_cast<std::int64_t>(run.max_completions), 0,
-                   std::int64_t{1} << 53));
+  run.max_completions = static_cast<std::uint64_t>(r.integer_or(
+      "max_completions", static_cast<std::int64_t>(run.max_completions), 0, std::int64_t{1} << 53));
   if (r.has("warmup") && r.raw("warmup").is_string()) {
     if (r.raw("warmup").get<std::string>() != "mser5")
       throw ModelError(r.field("warmup"), detail::show(r.raw("warmup")) +
@@ -474,7 +576,7 @@ void apply_run_overrides(RunSpec& run, const json& v, const std::string& path) {
 }
 
 ModelSpec model_from_json(const json& doc) {
-  ObjectReader r(doc, "", {"name", "run", "stations", "pools", "classes"});
+  ObjectReader r(doc, "", {"name", "run", "stations", "pools", "classes", "services"});
   ModelSpec m;
   m.name = r.string_or("name", "model");
   if (r.has("run")) apply_run_overrides(m.run, r.raw("run"), "run");
@@ -488,7 +590,13 @@ ModelSpec model_from_json(const json& doc) {
     for (std::size_t i = 0; i < xs.size(); ++i)
       m.pools.push_back(read_pool(xs[i], index_path("pools", i)));
   }
-  if (!r.has("classes")) throw ModelError("classes", "is required: a model needs at least one class");
+  if (r.has("services")) {
+    const json& xs = r.list("services");
+    for (std::size_t i = 0; i < xs.size(); ++i)
+      m.services.push_back(read_service(xs[i], index_path("services", i)));
+  }
+  if (!r.has("classes"))
+    throw ModelError("classes", "is required: a model needs at least one class");
   const json& xs = r.list("classes");
   for (std::size_t i = 0; i < xs.size(); ++i)
     m.classes.push_back(read_class(xs[i], index_path("classes", i)));

@@ -13,6 +13,65 @@ using json = nlohmann::ordered_json;
 json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
 json interval(const Estimate& e) { return json::array({num(e.lo), num(e.hi)}); }
 
+json station_json(const StationResult& s) {
+  json row = {
+      {"name", s.name},
+      {"discipline", s.discipline},
+      {"servers", s.servers > 0 ? json(s.servers) : json(nullptr)},
+      {"utilization", num(s.utilization.mean)},
+      {"throughput", num(s.throughput.mean)},
+      {"mean_in_system", num(s.mean_in_system.mean)},
+      {"mean_queue_length", num(s.mean_queue_length.mean)},
+      {"mean_wait", num(s.mean_wait.mean)},
+      {"mean_response", num(s.mean_response.mean)},
+      {"mean_service", num(s.mean_service.mean)},
+      {"losses", num(s.losses)},
+      {"ci95",
+       {{"utilization", interval(s.utilization)},
+        {"throughput", interval(s.throughput)},
+        {"mean_in_system", interval(s.mean_in_system)},
+        {"mean_queue_length", interval(s.mean_queue_length)},
+        {"mean_wait", interval(s.mean_wait)},
+        {"mean_response", interval(s.mean_response)}}},
+  };
+  if (!s.service.empty()) {
+    row["service"] = s.service;
+    row["replicas"] = s.replicas;
+    row["utilization_max"] = num(s.utilization_max);
+    row["busiest_replica"] = s.busiest_replica;
+  }
+  return row;
+}
+
+json pool_json(const PoolResult& p) {
+  json keys = json::array();
+  for (const auto& k : p.hot_keys)
+    keys.push_back(
+        {{"key", k.key}, {"acquisitions", num(k.acquisitions)}, {"mean_wait", num(k.mean_wait)}});
+  json row = {
+      {"name", p.name},
+      {"capacity", p.unlimited ? json(nullptr) : json(p.capacity)},
+      {"on_full", p.on_full},
+      {"keys", p.keys > 0 ? json(p.keys) : json(nullptr)},
+      {"rejections", num(p.rejections)},
+      {"hot_keys", keys},
+      {"utilization", num(p.utilization.mean)},
+      {"mean_wait", num(p.mean_wait.mean)},
+      {"mean_held", num(p.mean_held.mean)},
+      {"throughput", num(p.throughput.mean)},
+      {"mean_queue_length", num(p.mean_queue_length.mean)},
+      {"ci95", {{"utilization", interval(p.utilization)}, {"mean_wait", interval(p.mean_wait)}}}};
+  if (!p.service.empty()) {
+    row["service"] = p.service;
+    row["replicas"] = p.replicas;
+    row["utilization_max"] = num(p.utilization_max);
+    row["busiest_replica"] = p.busiest_replica;
+  }
+  return row;
+}
+
+json estimate_json(const Estimate& e) { return {{"mean", num(e.mean)}, {"ci95", interval(e)}}; }
+
 }  // namespace
 
 json to_json(const ExperimentResult& r) {
@@ -24,50 +83,10 @@ json to_json(const ExperimentResult& r) {
                 {"events", r.run.events},             {"wall_seconds", num(r.run.wall_seconds)},
                 {"interrupted", r.run.interrupted}};
   json stations = json::array();
-  for (const auto& s : r.stations) {
-    stations.push_back({
-        {"name", s.name},
-        {"discipline", s.discipline},
-        {"servers", s.servers > 0 ? json(s.servers) : json(nullptr)},
-        {"utilization", num(s.utilization.mean)},
-        {"throughput", num(s.throughput.mean)},
-        {"mean_in_system", num(s.mean_in_system.mean)},
-        {"mean_queue_length", num(s.mean_queue_length.mean)},
-        {"mean_wait", num(s.mean_wait.mean)},
-        {"mean_response", num(s.mean_response.mean)},
-        {"mean_service", num(s.mean_service.mean)},
-        {"losses", num(s.losses)},
-        {"ci95",
-         {{"utilization", interval(s.utilization)},
-          {"throughput", interval(s.throughput)},
-          {"mean_in_system", interval(s.mean_in_system)},
-          {"mean_queue_length", interval(s.mean_queue_length)},
-          {"mean_wait", interval(s.mean_wait)},
-          {"mean_response", interval(s.mean_response)}}},
-    });
-  }
+  for (const auto& s : r.stations) stations.push_back(station_json(s));
   out["stations"] = stations;
   json pools = json::array();
-  for (const auto& p : r.pools) {
-    json keys = json::array();
-    for (const auto& k : p.hot_keys)
-      keys.push_back({{"key", k.key}, {"acquisitions", num(k.acquisitions)},
-                      {"mean_wait", num(k.mean_wait)}});
-    pools.push_back({{"name", p.name},
-                     {"capacity", p.capacity},
-                     {"on_full", p.on_full},
-                     {"keys", p.keys > 0 ? json(p.keys) : json(nullptr)},
-                     {"rejections", num(p.rejections)},
-                     {"hot_keys", keys},
-                     {"utilization", num(p.utilization.mean)},
-                     {"mean_wait", num(p.mean_wait.mean)},
-                     {"mean_held", num(p.mean_held.mean)},
-                     {"throughput", num(p.throughput.mean)},
-                     {"mean_queue_length", num(p.mean_queue_length.mean)},
-                     {"ci95",
-                      {{"utilization", interval(p.utilization)},
-                       {"mean_wait", interval(p.mean_wait)}}}});
-  }
+  for (const auto& p : r.pools) pools.push_back(pool_json(p));
   out["pools"] = pools;
   json classes = json::array();
   for (const auto& c : r.classes) {
@@ -102,6 +121,30 @@ json to_json(const ExperimentResult& r) {
                        {"unfinished", c.type == "batch" ? num(c.unfinished) : json(nullptr)}});
   }
   out["classes"] = classes;
+  if (!r.services.empty()) {
+    json services = json::array();
+    for (const auto& sv : r.services) {
+      json ops = json::array();
+      for (const auto& o : sv.operations)
+        ops.push_back({{"name", o.name},
+                       {"throughput", num(o.throughput.mean)},
+                       {"response", estimate_json(o.response)},
+                       {"thread_wait", estimate_json(o.thread_wait)},
+                       {"phase1", estimate_json(o.phase1)},
+                       {"phase2", estimate_json(o.phase2)},
+                       {"throughput_ci95", interval(o.throughput)}});
+      services.push_back({{"name", sv.name},
+                          {"replicas", sv.replicas},
+                          {"threads", sv.threads > 0 ? json(sv.threads) : json(nullptr)},
+                          {"busy_threads", estimate_json(sv.busy_threads)},
+                          {"operations", ops}});
+    }
+    out["services"] = services;
+    json rs = json::array(), rp = json::array();
+    for (const auto& s : r.replica_stations) rs.push_back(station_json(s));
+    for (const auto& p : r.replica_pools) rp.push_back(pool_json(p));
+    out["replicas"] = {{"stations", rs}, {"pools", rp}};
+  }
   out["bottleneck"] = {{"station", r.bottleneck.station},
                        {"kind", r.bottleneck.kind},
                        {"utilization", num(r.bottleneck.utilization)},
@@ -123,8 +166,8 @@ json to_json(const ExperimentResult& r) {
     json starts = json::array(), ends = json::array();
     for (double v : r.windows.start) starts.push_back(num(v));
     for (double v : r.windows.end) ends.push_back(num(v));
-    out["windows"] = {{"length", r.windows.length}, {"start", starts}, {"end", ends},
-                      {"series", series}};
+    out["windows"] = {
+        {"length", r.windows.length}, {"start", starts}, {"end", ends}, {"series", series}};
   } else {
     out["windows"] = nullptr;
   }

@@ -41,7 +41,18 @@ struct Customer {
   // still have stale events pending).
   std::uint32_t ps_slot = 0;
   std::uint32_t ps_gen = 0;
+  // Inside a service's operation (a call frame): the replica it runs on (its
+  // stations and pools are the step's target + replica), where its step
+  // counters are (step + coff), and who waits for its reply.
+  std::uint32_t replica = 0;
+  std::uint32_t coff = 0;
+  std::uint32_t caller = kNone;
+  std::uint32_t calls_left = 0;  // at a call step with a count: calls still to make
+  std::uint32_t flags = 0;       // kReplied, kAsync
 };
+
+constexpr std::uint32_t kReplied = 1;  // the operation has replied (its second phase runs)
+constexpr std::uint32_t kAsync = 2;    // started by a send: counts as an open request
 
 struct PsJob {
   double finish;  // virtual time at which its work is done
@@ -139,6 +150,14 @@ Counters Counters::minus(const Counters& e) const {
     a.sum_wait -= b.sum_wait;
     a.sum_service -= b.sum_service;
   }
+  for (std::size_t i = 0; i < operations.size(); ++i) {
+    auto& a = d.operations[i];
+    const auto& b = e.operations[i];
+    a.replies -= b.replies;
+    a.sum_response -= b.sum_response;
+    a.ends -= b.ends;
+    a.sum_phase2 -= b.sum_phase2;
+  }
   return d;
 }
 
@@ -173,9 +192,25 @@ class Simulator::Impl {
     for (std::uint32_t i = 0; i < m.steps.size(); ++i) {
       const CompiledStep& s = m.steps[i];
       if (s.edge_end - s.edge_begin == 1) only_next_[i] = m.edges[s.edge_begin].to;
-      if (s.kind == StepKind::kVisit) visit_steps_.emplace_back(i, s.target);
-      if (s.kind == StepKind::kAcquire) acquire_steps_.emplace_back(i, s.target);
+      // Each replica of an operation's step has its counters and, for the
+      // service's own resources, its station or pool.
+      const std::uint32_t replicas =
+          s.op == kExit ? 1 : m.services[m.operations[s.op].service].replicas;
+      for (std::uint32_t r = 0; r < replicas; ++r) {
+        const std::uint32_t counter = s.op == kExit ? i : i + m.operations[s.op].counter_offset(r);
+        if (s.kind == StepKind::kVisit)
+          visit_steps_.emplace_back(counter, s.target + (r & s.local));
+        if (s.kind == StepKind::kAcquire)
+          acquire_steps_.emplace_back(counter, s.target + (r & s.local));
+      }
     }
+    for (const CompiledService& sv : m.services) {
+      present_base_.push_back(static_cast<std::uint32_t>(present_.size()));
+      present_.resize(present_.size() + sv.replicas, 0);
+    }
+    rr_service_.assign(m.services.size(), 0);
+    present_area_.assign(present_.size(), 0.0);
+    present_last_.assign(present_.size(), 0.0);
     rare_finish_work_ = run_.samples > 0 || o.record_warmup_series || run_.max_completions > 0;
     batch_left_.assign(m.classes.size(), 0);
     result_.makespan.assign(m.classes.size(), std::numeric_limits<double>::quiet_NaN());
@@ -183,7 +218,8 @@ class Simulator::Impl {
     cur_.stations.resize(m.stations.size());
     cur_.pools.resize(m.pools.size());
     cur_.classes.resize(m.classes.size());
-    cur_.steps.resize(m.steps.size());
+    cur_.steps.resize(m.counters);
+    cur_.operations.resize(m.operations.size());
     result_.response.resize(m.classes.size());
     if (run_.samples > 0) {
       result_.samples.resize(m.classes.size());
@@ -272,8 +308,13 @@ class Simulator::Impl {
       id = static_cast<std::uint32_t>(customers_.size());
       customers_.emplace_back();
     }
-    customers_[id].cls = cls;
-    customers_[id].next_free = kNone;
+    Customer& k = customers_[id];
+    k.cls = cls;
+    k.next_free = kNone;
+    k.replica = 0;
+    k.coff = 0;
+    k.caller = kNone;
+    k.flags = 0;
     return id;
   }
   [[gnu::always_inline]] void free_customer(std::uint32_t id) {
@@ -303,7 +344,7 @@ class Simulator::Impl {
     // two through the (large) step record.
     if (const std::uint32_t next = only_next_[step]; next != kBranches) return next;
     const CompiledStep& s = steps_[step];
-    double u = uniform(classes_[s.cls].routing_stream);
+    double u = uniform(s.routing_stream);
     for (std::uint32_t e = s.edge_begin; e < s.edge_end; ++e)
       if (u < edges_[e].cumulative) return edges_[e].to;
     return edges_[s.edge_end - 1].to;
@@ -356,32 +397,49 @@ class Simulator::Impl {
           return;
         case StepKind::kRelease:
           release(cu, s);
-          cur_.steps[step].count += 1;
+          cur_.steps[step + k.coff].count += 1;
           step = route(step);
           continue;
         case StepKind::kChoose:
-          cur_.steps[step].count += 1;
-          step = choose(step, s);
+          cur_.steps[step + k.coff].count += 1;
+          step = choose(step, s, k.replica);
           continue;
         case StepKind::kBranch:
-          cur_.steps[step].count += 1;
-          step = branch(s);
+          cur_.steps[step + k.coff].count += 1;
+          step = branch(s, k.replica);
           continue;
         case StepKind::kFork:
           fork(cu, s);
           return;
         case StepKind::kJoin:
-          cur_.steps[step].count += 1;
+          cur_.steps[step + k.coff].count += 1;
           branch_done(cu);
+          return;
+        case StepKind::kCall:
+          if (begin_calls(cu, s)) return;  // waits for the reply
+          step = route(step);
+          continue;
+        case StepKind::kSend:
+          send(cu, s);
+          cur_.steps[step + customers_[cu].coff].count += 1;
+          step = route(step);
+          continue;
+        case StepKind::kReply:
+          cur_.steps[step + k.coff].count += 1;
+          reply(cu);
+          step = route(step);
+          continue;
+        case StepKind::kEnd:
+          end_operation(cu, s);
           return;
       }
     }
   }
 
   [[gnu::always_inline]] void arrive(std::uint32_t cu, const CompiledStep& s) {
-    const std::uint32_t t = s.target;
-    StationState& st = stations_[t];
     Customer& k = customers_[cu];
+    const std::uint32_t t = s.target + (k.replica & s.local);
+    StationState& st = stations_[t];
     if (st.capacity != 0 && st.n >= st.capacity) {
       cur_.stations[t].losses += 1;
       lose(cu);
@@ -448,7 +506,7 @@ class Simulator::Impl {
   // A job that ran alone on its core is done.
   [[gnu::always_inline]] void on_ps_job_end(std::uint32_t cu) {
     Customer& k = customers_[cu];
-    const std::uint32_t t = steps_[k.step].target;
+    const std::uint32_t t = steps_[k.step].target + (k.replica & steps_[k.step].local);
     StationState& st = stations_[t];
     touch(t);
     --st.n;
@@ -497,7 +555,7 @@ class Simulator::Impl {
   [[gnu::always_inline]] void depart(std::uint32_t cu) {
     Customer& k = customers_[cu];
     double response = now_ - k.mark;
-    auto& sc = cur_.steps[k.step];
+    auto& sc = cur_.steps[k.step + k.coff];
     sc.count += 1;
     sc.sum_wait += std::max(0.0, response - k.service);  // rounding can dip below 0
     sc.sum_service += k.service;
@@ -554,18 +612,19 @@ class Simulator::Impl {
   }
 
   Acquire try_acquire(std::uint32_t cu, const CompiledStep& s) {
-    PoolState& p = pools_[s.target];
-    touch_pool(s.target);
+    const std::uint32_t pool = s.target + (customers_[cu].replica & s.local);
+    PoolState& p = pools_[pool];
+    touch_pool(pool);
     std::uint32_t key = p.keyed ? pick_key(s, static_cast<std::uint32_t>(p.slots.size())) : 0;
     customers_[cu].key = key;
     PoolSlot& slot = p.slots[key];
     bool fits = slot.waiting.empty() && slot.held + s.tokens <= p.capacity;
     if (fits || p.on_full == OnFull::kOvercommit) {
-      grant(s.target, key, s.tokens, cu, 0.0);
+      grant(pool, key, s.tokens, cu, 0.0);
       return Acquire::kGranted;
     }
     if (p.on_full == OnFull::kReject) {
-      cur_.pools[s.target].rejections += 1;
+      cur_.pools[pool].rejections += 1;
       return Acquire::kRejected;
     }
     customers_[cu].want = s.tokens;
@@ -579,7 +638,7 @@ class Simulator::Impl {
     PoolState& p = pools_[pool];
     p.slots[key].held += tokens;
     p.held += tokens;
-    auto& sc = cur_.steps[customers_[cu].step];
+    auto& sc = cur_.steps[customers_[cu].step + customers_[cu].coff];
     sc.count += 1;
     sc.sum_wait += wait;
     if (p.keyed) {
@@ -589,12 +648,13 @@ class Simulator::Impl {
   }
 
   void release(std::uint32_t cu, const CompiledStep& s) {
-    const PoolState& p = pools_[s.target];
+    const std::uint32_t pool = s.target + (customers_[cu].replica & s.local);
+    const PoolState& p = pools_[pool];
     std::uint32_t key = p.keyed ? customers_[cu].key : 0;
     if (s.tokens > p.slots[key].held)  // compile() rules this out; stay loud if it slips
       throw std::logic_error("step '" + s.id + "' releases more tokens of pool '" +
-                             m_.pools[s.target].name + "' than are held");
-    release_tokens(s.target, key, s.tokens);
+                             m_.pools[pool].name + "' than are held");
+    release_tokens(pool, key, s.tokens);
   }
 
   void release_tokens(std::uint32_t pool, std::uint32_t key, std::uint32_t tokens) {
@@ -617,7 +677,7 @@ class Simulator::Impl {
     }
   }
 
-  std::uint32_t choose(std::uint32_t step, const CompiledStep& s) {
+  std::uint32_t choose(std::uint32_t step, const CompiledStep& s, std::uint32_t replica) {
     const std::uint32_t n = s.edge_end - s.edge_begin;
     switch (s.policy) {
       case ChoosePolicy::kRandom:
@@ -630,9 +690,9 @@ class Simulator::Impl {
         std::uint64_t best_load = std::numeric_limits<std::uint64_t>::max();
         for (std::uint32_t i = 0; i < n; ++i) {
           const QueueProbe& probe = m_.probes[s.probe_begin + i];
+          const std::uint32_t at = probe.index + (replica & probe.local);
           std::uint64_t load =
-              probe.pool ? std::uint64_t{pools_[probe.index].held} + pools_[probe.index].waiting
-                         : stations_[probe.index].n;
+              probe.pool ? std::uint64_t{pools_[at].held} + pools_[at].waiting : stations_[at].n;
           if (load < best_load) {
             best_load = load;
             best = i;
@@ -646,8 +706,8 @@ class Simulator::Impl {
 
   // Memory overcommitted beyond capacity pages: the chance that an access
   // misses is the share of the working set that is not resident.
-  std::uint32_t branch(const CompiledStep& s) {
-    const PoolState& p = pools_[s.target];
+  std::uint32_t branch(const CompiledStep& s, std::uint32_t replica) {
+    const PoolState& p = pools_[s.target + (replica & s.local)];
     double over = p.held > p.capacity ? double(p.held - p.capacity) / p.held : 0.0;
     double u = boost::random::uniform_01<double>()(streams_[s.stream]);
     return edges_[s.edge_begin + (u < over ? 0 : 1)].to;
@@ -660,6 +720,8 @@ class Simulator::Impl {
     customers_[cu].pending = s.fanout;
     for (std::uint32_t e = s.edge_begin; e < s.edge_end; ++e) {
       std::uint32_t child = new_customer(cls);
+      customers_[child].replica = customers_[cu].replica;
+      customers_[child].coff = customers_[cu].coff;
       customers_[child].parent = cu;
       customers_[child].born = now_;
       customers_[child].resume_to = edges_[e].to;
@@ -674,12 +736,156 @@ class Simulator::Impl {
     Customer& p = customers_[parent];
     if (--p.pending > 0) return;
     // The fork step's time is the parallel section's duration.
-    auto& sc = cur_.steps[p.step];
+    auto& sc = cur_.steps[p.step + p.coff];
     sc.count += 1;
     sc.sum_service += now_ - p.mark;
     p.step = steps_[p.step].join;  // resolved by compile()
     p.resume_to = route(p.step);
     granted_.push(parent);
+  }
+
+  // ---- calls between services -------------------------------------------
+  // A call is a request of its own (a frame): it starts at the operation's
+  // first step, which takes a thread of the replica the balancer picked, and
+  // ends at its end step. Its caller waits at the call step until the frame
+  // replies. Frames live in the customer slab, so calls allocate nothing in
+  // steady state.
+
+  [[nodiscard]] static std::uint32_t held_pool(std::uint32_t held, std::uint32_t replica) noexcept {
+    return (held & ~kLocalPool) + ((held & kLocalPool) != 0 ? replica : 0);
+  }
+
+  // The caller reaches a call step: makes its first call, or none (a
+  // geometric count can be 0). True while it waits for a reply.
+  bool begin_calls(std::uint32_t cu, const CompiledStep& s) {
+    if (s.geometric) {
+      if (!(uniform(s.stream) < s.again)) return false;
+    } else {
+      customers_[cu].calls_left = static_cast<std::uint32_t>(s.calls);
+    }
+    start_call(cu, s, true);
+    return true;
+  }
+
+  void send(std::uint32_t cu, const CompiledStep& s) {
+    if (s.geometric) {
+      while (uniform(s.stream) < s.again) start_call(cu, s, false);
+    } else {
+      for (auto i = static_cast<std::uint32_t>(s.calls); i > 0; --i) start_call(cu, s, false);
+    }
+  }
+
+  void start_call(std::uint32_t cu, const CompiledStep& s, bool sync) {
+    const CompiledOperation& op = m_.operations[s.target];
+    const std::uint32_t r = pick_replica(op.service, s);
+    const std::uint32_t child = new_customer(customers_[cu].cls);
+    Customer& c = customers_[child];
+    c.replica = r;
+    c.coff = op.counter_offset(r);
+    c.born = now_;
+    c.parent = kNone;
+    c.resume_to = op.entry;
+    if (sync) {
+      c.caller = cu;
+      customers_[cu].mark = now_;
+    } else {
+      c.flags = kAsync;
+      if (++open_in_system_ > run_.max_in_system && !stop_) saturate();
+    }
+    present_change(op.service, r, +1);
+    granted_.push(child);  // starts at this instant, after the caller's step
+  }
+
+  std::uint32_t pick_replica(std::uint32_t service, const CompiledStep& s) {
+    const CompiledService& sv = m_.services[service];
+    const std::uint32_t n = sv.replicas;
+    if (n == 1) return 0;
+    const std::uint32_t* present = present_.data() + present_base_[service];
+    switch (sv.balancer) {
+      case Balancer::kRandom:
+        return boost::random::uniform_int_distribution<std::uint32_t>(0, n - 1)(streams_[s.stream]);
+      case Balancer::kRoundRobin:
+        return rr_service_[service]++ % n;
+      case Balancer::kShortestQueue:
+        return static_cast<std::uint32_t>(std::min_element(present, present + n) - present);
+      case Balancer::kLeastUtilized: {
+        const std::uint32_t base = present_base_[service];
+        std::uint32_t best = 0;
+        double best_area = std::numeric_limits<double>::infinity();
+        for (std::uint32_t r = 0; r < n; ++r) {
+          double area = present_area_[base + r] + present[r] * (now_ - present_last_[base + r]);
+          if (area < best_area) {
+            best_area = area;
+            best = r;
+          }
+        }
+        return best;
+      }
+      case Balancer::kKey:
+        return pick_key(s, sv.keys) % n;
+    }
+    return 0;
+  }
+
+  void present_change(std::uint32_t service, std::uint32_t r, int delta) {
+    const std::uint32_t i = present_base_[service] + r;
+    if (m_.services[service].balancer == Balancer::kLeastUtilized) {
+      present_area_[i] += present_[i] * (now_ - present_last_[i]);
+      present_last_[i] = now_;
+    }
+    present_[i] = static_cast<std::uint32_t>(static_cast<int>(present_[i]) + delta);
+  }
+
+  // The operation's caller resumes now (at its reply step, or at its end if
+  // it has none); what the operation does after this is its second phase.
+  void reply(std::uint32_t cu) {
+    Customer& k = customers_[cu];
+    if ((k.flags & kReplied) != 0) return;
+    k.flags |= kReplied;
+    auto& oc = cur_.operations[steps_[k.step].op];
+    oc.replies += 1;
+    oc.sum_response += now_ - k.born;
+    k.born = now_;  // the second phase starts
+    const std::uint32_t caller = k.caller;
+    k.caller = kNone;
+    if (caller != kNone) call_returned(caller);
+  }
+
+  // A call the caller made has replied: it calls again, or goes on.
+  void call_returned(std::uint32_t cu) {
+    Customer& p = customers_[cu];
+    const CompiledStep& s = steps_[p.step];
+    auto& sc = cur_.steps[p.step + p.coff];
+    sc.count += 1;
+    sc.sum_service += now_ - p.mark;
+    const bool again = s.geometric ? uniform(s.stream) < s.again : --p.calls_left > 0;
+    if (again) {
+      start_call(cu, s, true);
+      return;
+    }
+    p.resume_to = kNoResume;
+    granted_.push(cu);
+  }
+
+  void end_operation(std::uint32_t cu, const CompiledStep& s) {
+    {
+      Customer& k = customers_[cu];
+      cur_.steps[k.step + k.coff].count += 1;
+      release_tokens(s.target + (k.replica & s.local), 0, 1);
+    }
+    reply(cu);
+    Customer& k = customers_[cu];
+    auto& oc = cur_.operations[s.op];
+    oc.ends += 1;
+    oc.sum_phase2 += now_ - k.born;
+    end_frame(cu);
+  }
+
+  void end_frame(std::uint32_t cu) {
+    const Customer& k = customers_[cu];
+    present_change(m_.operations[steps_[k.step].op].service, k.replica, -1);
+    if ((k.flags & kAsync) != 0) --open_in_system_;
+    free_customer(cu);
   }
 
   void start_cycle(std::uint32_t cu) {
@@ -710,11 +916,21 @@ class Simulator::Impl {
 
   // A request turned away gives back every pool token it holds at this step.
   // A lost fork branch simply ends: its parent goes on when the others join.
+  // Inside an operation, the call is lost too: its caller, still waiting
+  // for the reply, is lost with it (and so on up the chain).
   void lose(std::uint32_t cu) {
-    for (const auto& [pool, tokens] : steps_[customers_[cu].step].held)
+    for (const auto& [held, tokens] : steps_[customers_[cu].step].held) {
+      const std::uint32_t pool = held_pool(held, customers_[cu].replica);
       release_tokens(pool, pools_[pool].keyed ? customers_[cu].key : 0, tokens);
+    }
     if (customers_[cu].parent != kNone) {
       branch_done(cu);
+      return;
+    }
+    if (steps_[customers_[cu].step].op != kExit) {
+      const std::uint32_t caller = customers_[cu].caller;
+      end_frame(cu);
+      if (caller != kNone) lose(caller);
       return;
     }
     cur_.classes[customers_[cu].cls].losses += 1;
@@ -878,8 +1094,8 @@ class Simulator::Impl {
         if (!stuck[p]) continue;
         const detail::Ring& waiting = pools_[p].slots[0].waiting;
         for (std::size_t i = 0; i < waiting.size(); ++i)
-          for (const auto& [pool, tokens] : steps_[customers_[waiting.at(i)].step].held)
-            held_by_stuck[pool] += tokens;
+          for (const auto& [held, tokens] : steps_[customers_[waiting.at(i)].step].held)
+            held_by_stuck[held_pool(held, customers_[waiting.at(i)].replica)] += tokens;
       }
       for (std::size_t p = 0; p < np; ++p) {
         if (!stuck[p]) continue;
@@ -896,11 +1112,15 @@ class Simulator::Impl {
       if (!stuck[p]) continue;
       result_.deadlock_pools.push_back(m_.pools[p].name);
       const PoolState& ps = pools_[p];
-      const CompiledStep& want = steps_[customers_[ps.slots[0].waiting.front()].step];
+      const Customer& head = customers_[ps.slots[0].waiting.front()];
+      const CompiledStep& want = steps_[head.step];
+      const std::string where = want.op == kExit ? "class '" + classes_[want.cls].name + "'"
+                                                 : "operation '" + m_.operations[want.op].name +
+                                                       "' of class '" + classes_[head.cls].name + "'";
       pools_text += (pools_text.empty() ? "" : "; ") + std::string("pool '") + m_.pools[p].name +
                     "' has " + std::to_string(ps.held) + "/" + std::to_string(ps.capacity) +
-                    " tokens held and " + std::to_string(ps.waiting) + " waiting (first: class '" +
-                    classes_[want.cls].name + "' at step '" + want.id + "')";
+                    " tokens held and " + std::to_string(ps.waiting) + " waiting (first: " + where +
+                    " at step '" + want.id + "')";
     }
     if (result_.deadlock_pools.empty()) return false;
     result_.deadlocked = true;
@@ -971,6 +1191,7 @@ class Simulator::Impl {
     for (auto& x : cur_.pools) x = {};
     for (auto& x : cur_.classes) x = {};
     for (auto& x : cur_.steps) x = {};
+    for (auto& x : cur_.operations) x = {};
     for (auto& h : result_.response) h.reset();
     for (auto& kept : result_.samples) kept.clear();
     for (auto& p : pools_) {
@@ -999,6 +1220,11 @@ class Simulator::Impl {
   detail::Ring granted_;                  // requests granted pool tokens, resuming now
   std::vector<std::uint32_t> rr_;         // round-robin position per choose step
   std::vector<std::uint32_t> only_next_;  // per step: its one successor, or kBranches
+  // Calls present per replica (holding or waiting for a thread), for the
+  // balancers: service s's replicas from present_base_[s]; and for
+  // least_utilized, their integral over time.
+  std::vector<std::uint32_t> present_, present_base_, rr_service_;
+  std::vector<double> present_area_, present_last_;
   // (step, station) of every visit and (step, pool) of every acquire.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> visit_steps_, acquire_steps_;
   bool rare_finish_work_ = false;          // samples, a warm-up series or a completion limit
@@ -1117,7 +1343,7 @@ ReplicationResult Simulator::Impl::run() {
         if (k.step == kThinking) {
           start_cycle(e.b);
         } else {
-          auto& sc = cur_.steps[k.step];
+          auto& sc = cur_.steps[k.step + k.coff];
           sc.count += 1;
           sc.sum_service += now_ - k.mark;
           enter(e.b, route(k.step));

@@ -22,7 +22,7 @@ struct Estimate {
 struct StationResult {
   std::string name;
   std::string discipline;
-  int servers = 1;  ///< 0 for a delay (infinite-server) station
+  int servers = 1;             ///< 0 for a delay (infinite-server) station
   Estimate utilization;        ///< busy servers / servers; for a delay station, mean busy
   Estimate throughput;         ///< completions per unit time
   Estimate mean_in_system;     ///< time-averaged number present (L)
@@ -31,6 +31,13 @@ struct StationResult {
   Estimate mean_response;      ///< mean time from arrival to departure (R)
   Estimate mean_service;       ///< mean service time actually received
   double losses = 0;           ///< requests turned away by a full buffer, per replication
+  // A service's station, folded over its replicas: utilization, mean_in_system
+  // and mean_queue_length are per replica (their mean), throughput is the
+  // total, and times are weighted by each replica's throughput.
+  std::string service;  ///< the service it belongs to, or empty
+  int replicas = 1;
+  double utilization_max = 0;  ///< the busiest replica's utilization
+  int busiest_replica = 0;
 };
 
 /// Contention on one key of a lock table, per replication.
@@ -43,15 +50,38 @@ struct KeyResult {
 struct PoolResult {
   std::string name;
   int capacity = 1;
-  std::string on_full = "wait";  ///< "wait", "reject" or "overcommit"
-  int keys = 0;                  ///< > 0: a lock table of this many keys
-  double rejections = 0;         ///< requests turned away, per replication
+  std::string on_full = "wait";     ///< "wait", "reject" or "overcommit"
+  int keys = 0;                     ///< > 0: a lock table of this many keys
+  double rejections = 0;            ///< requests turned away, per replication
   std::vector<KeyResult> hot_keys;  ///< lock tables: the most-waited keys
-  Estimate utilization;  ///< mean tokens held / capacity
-  Estimate mean_wait;    ///< time from asking for tokens to getting them
-  Estimate mean_held;    ///< time-averaged tokens held
-  Estimate throughput;   ///< acquisitions per unit time
-  Estimate mean_queue_length;  ///< time-averaged number waiting for tokens
+  Estimate utilization;             ///< mean tokens held / capacity
+  Estimate mean_wait;               ///< time from asking for tokens to getting them
+  Estimate mean_held;               ///< time-averaged tokens held
+  Estimate throughput;              ///< acquisitions per unit time
+  Estimate mean_queue_length;       ///< time-averaged number waiting for tokens
+  std::string service;              ///< a service's pool (its threads, or a template pool), folded
+  int replicas = 1;                 ///< over its replicas as stations are
+  double utilization_max = 0;
+  int busiest_replica = 0;
+  bool unlimited = false;  ///< a service's threads declared without a count
+};
+
+/// One operation of a service, over all its replicas.
+struct OperationResult {
+  std::string name;
+  Estimate throughput;   ///< calls (and sends) per unit time
+  Estimate response;     ///< call to reply, as its callers see it
+  Estimate thread_wait;  ///< call to a thread of the replica granted
+  Estimate phase1;       ///< thread granted to reply
+  Estimate phase2;       ///< reply to end, still holding the thread
+};
+
+struct ServiceResult {
+  std::string name;
+  int replicas = 1;
+  int threads = 0;        ///< per replica; 0: unlimited
+  Estimate busy_threads;  ///< threads in use, summed over replicas
+  std::vector<OperationResult> operations;
 };
 
 /// Percentiles of the end-to-end response, from the histogram pooled over replications.
@@ -82,12 +112,12 @@ struct ClassResult {
   double loss_probability = 0;
   ResponseResult response;
   std::vector<StepResult> steps;
-  Estimate makespan;       ///< batch classes: time until the last job finished
-  double unfinished = 0;   ///< batch classes: replications where not every job finished
+  Estimate makespan;      ///< batch classes: time until the last job finished
+  double unfinished = 0;  ///< batch classes: replications where not every job finished
 };
 
 struct Bottleneck {
-  std::string station;       ///< the station, or the pool when kind is "pool"
+  std::string station;           ///< the station, or the pool when kind is "pool"
   std::string kind = "station";  ///< "pool": a full pool (threads, connections, a lock) with no
                                  ///< saturated station under it — a software bottleneck
   double utilization = 0;
@@ -100,9 +130,9 @@ struct Saturation {
   bool saturated = false;
   std::string station;  ///< where the queue grew (a station or a pool)
   std::string reason;
-  double growth_rate = 0;  ///< open requests added to the backlog per unit time
-  std::string predicted_station;      ///< busiest station by open-class demand
-  double predicted_utilization = 0;   ///< its utilization from λ x demand (>= 1: overloaded)
+  double growth_rate = 0;            ///< open requests added to the backlog per unit time
+  std::string predicted_station;     ///< busiest station by open-class demand
+  double predicted_utilization = 0;  ///< its utilization from λ x demand (>= 1: overloaded)
 };
 
 /// Requests blocked forever on pools whose tokens are all held by requests
@@ -128,7 +158,7 @@ struct RunInfo {
 
 /// One metric of one station, pool or class, per time window (mean over replications).
 struct WindowSeries {
-  std::string kind;    ///< "station", "pool" or "class"
+  std::string kind;  ///< "station", "pool" or "class"
   std::string name;
   std::string metric;  ///< e.g. "utilization", "mean_queue_length", "throughput"
   std::vector<double> values;
@@ -147,6 +177,11 @@ struct ExperimentResult {
   std::vector<StationResult> stations;
   std::vector<PoolResult> pools;
   std::vector<ClassResult> classes;
+  std::vector<ServiceResult> services;
+  /// Services' stations and pools replica by replica ("app[3].cpu"); the
+  /// rows above hold them folded into one per template resource ("app.cpu").
+  std::vector<StationResult> replica_stations;
+  std::vector<PoolResult> replica_pools;
   Bottleneck bottleneck;
   Saturation saturation;
   Deadlock deadlock;

@@ -25,7 +25,7 @@ struct PoolCounters {
   double area_waiting = 0;  ///< integral of requests waiting
   double acquisitions = 0;
   double sum_wait = 0;
-  double waiting = 0;  ///< a level: requests waiting at snapshot time
+  double waiting = 0;     ///< a level: requests waiting at snapshot time
   double rejections = 0;  ///< requests turned away (on_full: reject)
 };
 
@@ -42,6 +42,15 @@ struct StepCounters {
   double sum_service = 0;
 };
 
+/// One operation of a service, over all its replicas. (Its calls and thread
+/// waits are the counters of its first step, which takes the thread.)
+struct OperationCounters {
+  double replies = 0;
+  double sum_response = 0;  ///< call to reply
+  double ends = 0;
+  double sum_phase2 = 0;  ///< reply to end
+};
+
 /// Every additive statistic at one instant.
 struct Counters {
   double time = 0;
@@ -49,7 +58,8 @@ struct Counters {
   std::vector<StationCounters> stations;
   std::vector<PoolCounters> pools;
   std::vector<ClassCounters> classes;
-  std::vector<StepCounters> steps;
+  std::vector<StepCounters> steps;  ///< per step, and per replica of an operation's steps
+  std::vector<OperationCounters> operations;
 
   /// this - earlier, field by field (the statistics of the interval between).
   [[nodiscard]] Counters minus(const Counters& earlier) const;
@@ -63,10 +73,10 @@ struct KeyContention {
 };
 
 struct ReplicationResult {
-  std::vector<Counters> snapshots;  ///< at warm-up end, each batch end, and run end
+  std::vector<Counters> snapshots;          ///< at warm-up end, each batch end, and run end
   std::vector<ResponseHistogram> response;  ///< per class, after warm-up
-  std::vector<Counters> windows;  ///< at the end of each time-series window
-  std::vector<double> makespan;   ///< per class: when its last batch job finished (NaN: not all did)
+  std::vector<Counters> windows;            ///< at the end of each time-series window
+  std::vector<double> makespan;  ///< per class: when its last batch job finished (NaN: not all did)
   std::vector<std::vector<KeyContention>> hot_keys;  ///< per pool: most-waited keys (lock tables)
   std::vector<std::vector<double>> samples;  ///< per class: a uniform sample of response times
   std::uint64_t events = 0;
