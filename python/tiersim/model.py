@@ -23,7 +23,7 @@ from .errors import ModelError, translate_core_errors
 if TYPE_CHECKING:
     from .results import Results
 
-__all__ = ["Model", "ClassBuilder", "NextLike", "ProgressLike"]
+__all__ = ["Model", "ClassBuilder", "ServiceBuilder", "NextLike", "ProgressLike"]
 
 NextLike = Union[str, Sequence[Union[tuple[str, float], Mapping[str, Any]]], None]
 """Where a step goes next: ``"exit"``, a step id, or ``[(to, p), ...]`` / ``[{"to": ..., "p": ...}, ...]``."""
@@ -146,6 +146,37 @@ class ClassBuilder:
         """
         return self._add({"delay": distribution_to_data(duration)}, id, next)
 
+    def call(self, operation: str, count: int | None = None, mean: float | None = None,
+             key: Mapping[str, Any] | None = None, id: str | None = None, next: NextLike = None) -> ClassBuilder:
+        """Calls ``operation`` (``"SERVICE.OPERATION"``) and waits for its reply.
+
+        Once by default; ``count`` calls in turn, or a geometric number with ``mean`` (LQN's
+        default). ``key`` (``{"hot_fraction": h, "hot_keys": k}``) feeds a key balancer.
+        ``id`` defaults to ``"call SERVICE.OPERATION"``.
+
+        >>> Model().open_class("q", 1.0).call("db.query", mean=2.5).to_dict()["steps"]
+        [{'call': 'db.query', 'mean': 2.5}]
+        """
+        return self._add(_call_step("call", operation, count, mean, key), id, next)
+
+    def send(self, operation: str, count: int | None = None, mean: float | None = None,
+             key: Mapping[str, Any] | None = None, id: str | None = None, next: NextLike = None) -> ClassBuilder:
+        """Starts ``operation`` without waiting for it (an asynchronous call); options as :meth:`call`.
+
+        >>> Model().open_class("q", 1.0).send("log.write").to_dict()["steps"]
+        [{'send': 'log.write'}]
+        """
+        return self._add(_call_step("send", operation, count, mean, key), id, next)
+
+    def reply(self, id: str | None = None, next: NextLike = None) -> ClassBuilder:
+        """In an operation: the caller resumes here; the steps after it are the second phase,
+        still holding the thread. ``id`` defaults to ``"reply"``.
+
+        >>> Model().service("db").operation("write").reply().to_dict()["steps"]
+        [{'reply': True}]
+        """
+        return self._add({"reply": True}, id, next)
+
     def to_dict(self) -> dict[str, Any]:
         """A copy of this class's plain data.
 
@@ -158,6 +189,81 @@ class ClassBuilder:
         steps = self._data.get("steps")
         n = len(steps) if isinstance(steps, list) else 0
         return f"<ClassBuilder {self.name!r} ({self._data.get('type', 'open')}, {n} steps)>"
+
+
+def _call_step(kind: str, operation: str, count: int | None, mean: float | None,
+               key: Mapping[str, Any] | None) -> dict[str, Any]:
+    step: dict[str, Any] = {kind: operation}
+    if count is not None:
+        step["count"] = count
+    if mean is not None:
+        step["mean"] = mean
+    if key is not None:
+        step["key"] = dict(key)
+    return step
+
+
+class ServiceBuilder:
+    """Adds a service's per-replica stations and pools and its operations.
+
+    Made by :meth:`Model.service`. ``station`` and ``pool`` return the service builder;
+    ``operation`` returns a builder for the operation's steps (as a class's, plus
+    :meth:`ClassBuilder.reply`).
+
+    >>> m = Model("shop")
+    >>> db = m.service("db", replicas=4, threads=8, balancer="round_robin").station("cpu", servers=2)
+    >>> _ = db.operation("query").visit("cpu", Exponential(mean=0.002))
+    >>> _ = m.open_class("users", Exponential(rate=100)).call("db.query")
+    >>> m.to_dict()["services"][0]["operations"][0]["steps"]
+    [{'visit': 'cpu', 'service': {'dist': 'exponential', 'mean': 0.002}}]
+    """
+
+    def __init__(self, model: Model, data: dict[str, Any]) -> None:
+        self._model = model
+        self._data = data
+
+    @property
+    def model(self) -> Model:
+        """The model this service belongs to."""
+        return self._model
+
+    def station(self, name: str, servers: int = 1, discipline: str = "fcfs", speed: float = 1.0,
+                capacity: int | None = None) -> ServiceBuilder:
+        """Adds a station every replica has its own copy of (arguments as :meth:`Model.station`).
+
+        >>> Model().service("app").station("cpu", servers=8, discipline="ps").to_dict()["stations"]
+        [{'name': 'cpu', 'discipline': 'ps', 'servers': 8}]
+        """
+        probe = Model().station(name, servers, discipline, speed, capacity)
+        _list_section(self._data, "stations").append(probe.to_dict()["stations"][0])
+        return self
+
+    def pool(self, name: str, capacity: int) -> ServiceBuilder:
+        """Adds a pool every replica has its own copy of (connections to the next tier, memory).
+
+        >>> Model().service("app").pool("conns", 20).to_dict()["pools"]
+        [{'name': 'conns', 'capacity': 20}]
+        """
+        _list_section(self._data, "pools").append({"name": name, "capacity": capacity})
+        return self
+
+    def operation(self, name: str) -> ClassBuilder:
+        """Adds an operation (an LQN entry) and returns the builder of its steps.
+
+        >>> Model().service("db").operation("query").to_dict()
+        {'name': 'query', 'steps': []}
+        """
+        data: dict[str, Any] = {"name": name, "steps": []}
+        _list_section(self._data, "operations").append(data)
+        return ClassBuilder(self._model, data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A copy of this service's plain data.
+
+        >>> Model().service("db", threads=4).to_dict()
+        {'name': 'db', 'threads': 4, 'operations': []}
+        """
+        return copy.deepcopy(self._data)
 
 
 class Model:
@@ -210,6 +316,30 @@ class Model:
         """
         _list_section(self._data, "pools").append({"name": name, "capacity": capacity})
         return self
+
+    def service(self, name: str, replicas: int = 1, threads: int | None = None, balancer: str = "random",
+                keys: int | None = None) -> ServiceBuilder:
+        """Adds a service (a tier of ``replicas`` identical servers) and returns its builder.
+
+        Each call of one of its operations takes one of the picked replica's ``threads`` (unlimited
+        when ``None``) from its start to its end. ``balancer`` is ``"random"``, ``"round_robin"``,
+        ``"shortest_queue"``, ``"least_utilized"`` or ``"key"`` (with a key space of ``keys``).
+
+        >>> Model().service("app", replicas=40, threads=50, balancer="shortest_queue").to_dict()
+        {'name': 'app', 'replicas': 40, 'balancer': 'shortest_queue', 'threads': 50, 'operations': []}
+        """
+        data: dict[str, Any] = {"name": name}
+        if replicas != 1:
+            data["replicas"] = replicas
+        if balancer != "random":
+            data["balancer"] = balancer
+        if keys is not None:
+            data["keys"] = keys
+        if threads is not None:
+            data["threads"] = threads
+        data["operations"] = []
+        _list_section(self._data, "services").append(data)
+        return ServiceBuilder(self, data)
 
     def open_class(self, name: str, interarrival: DistributionLike, priority: int = 0) -> ClassBuilder:
         """Adds requests arriving from outside, one every ``interarrival``; returns its builder.
@@ -334,7 +464,7 @@ class Model:
         {'name': 'm', 'stations': [{'name': 'cpu'}], 'classes': []}
         """
         out: dict[str, Any] = {}
-        order = ["name", "run", "stations", "pools", "classes"]
+        order = ["name", "run", "stations", "pools", "services", "classes"]
         for key in order + [k for k in self._data if k not in order]:
             if key not in self._data:
                 continue

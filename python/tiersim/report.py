@@ -146,8 +146,14 @@ def _stations(stations: Sequence[Mapping[str, Any]]) -> list[str]:
         ci = s.get("ci95") or {}
         delay = s.get("servers") is None or s.get("discipline") == "delay"
         util = "-" if delay else _percent(s.get("utilization")) + _pct_half_width(ci.get("utilization"))
+        name = str(s.get("name", ""))
+        if (s.get("replicas") or 1) > 1:
+            # A service's station, folded over its replicas: the mean, and the busiest.
+            name += f" x{s['replicas']}"
+            if not delay:
+                util += f" (max {_percent(s.get('utilization_max'))} #{s.get('busiest_replica')})"
         rows.append([
-            str(s.get("name", "")),
+            name,
             str(s.get("discipline", "")),
             "inf" if delay else str(s.get("servers")),
             util,
@@ -159,6 +165,26 @@ def _stations(stations: Sequence[Mapping[str, Any]]) -> list[str]:
             format_number(s.get("losses")),
         ])
     return ["Stations", *_table(headers, rows, left=2)]
+
+
+def _services(services: Sequence[Mapping[str, Any]]) -> list[str]:
+    headers = ["operation", "replicas", "threads", "X (/s)", "R (s)", "thread wait", "phase 1", "phase 2"]
+    rows = []
+    for sv in services:
+        threads = sv.get("threads")
+        for op in sv.get("operations") or []:
+            resp = op.get("response") or {}
+            rows.append([
+                f"{sv.get('name', '')}.{op.get('name', '')}",
+                str(sv.get("replicas", 1)),
+                "unlimited" if threads is None else str(threads),
+                _with_ci(op.get("throughput"), op.get("throughput_ci95")),
+                _with_ci(resp.get("mean"), resp.get("ci95")),
+                format_number((op.get("thread_wait") or {}).get("mean")),
+                format_number((op.get("phase1") or {}).get("mean")),
+                format_number((op.get("phase2") or {}).get("mean")),
+            ])
+    return ["Services", *_table(headers, rows, left=1)]
 
 
 def _pct_half_width(ci: Any) -> str:
@@ -307,6 +333,9 @@ def format_report(results: Mapping[str, Any]) -> str:
     pools = results.get("pools") or []
     if pools:
         lines += ["", *_pools(pools)]
+    services = results.get("services") or []
+    if services:
+        lines += ["", *_services(services)]
     classes = results.get("classes") or []
     if classes:
         lines += ["", *_classes(classes)]

@@ -21,7 +21,8 @@ import pandas as pd
 
 from . import report
 
-__all__ = ["Results", "STATION_COLUMNS", "POOL_COLUMNS", "CLASS_COLUMNS", "STEP_COLUMNS"]
+__all__ = ["Results", "STATION_COLUMNS", "POOL_COLUMNS", "CLASS_COLUMNS", "STEP_COLUMNS", "OPERATION_COLUMNS",
+           "REPLICA_COLUMNS"]
 
 _STATION_METRICS = ["utilization", "throughput", "mean_in_system", "mean_queue_length", "mean_wait",
                     "mean_response", "mean_service", "losses"]
@@ -40,6 +41,14 @@ CLASS_COLUMNS: list[str] = (["name", "type", "throughput", "throughput_lo", "thr
                              "completions", "losses", "loss_probability"]
                             + [f"response_{p}" for p in _RESPONSE] + ["response_mean_lo", "response_mean_hi"])
 """Columns of :attr:`Results.classes`."""
+OPERATION_COLUMNS: list[str] = (["service", "operation", "replicas", "threads", "busy_threads",
+                                  "throughput", "throughput_lo", "throughput_hi"]
+                                 + [f"{m}{x}" for m in ("response", "thread_wait", "phase1", "phase2")
+                                    for x in ("", "_lo", "_hi")])
+"""Columns of :attr:`Results.operations`."""
+REPLICA_COLUMNS: list[str] = ["kind", "service", "replica", "resource", "name", "utilization", "throughput",
+                              "mean_queue_length", "mean_wait"]
+"""Columns of :attr:`Results.replicas`."""
 STEP_COLUMNS: list[str] = ["class", "id", "kind", "target", "visits", "wait", "service", "residence"]
 WINDOW_COLUMNS: list[str] = ["window_start", "window_end", "kind", "name", "metric", "value"]
 """Columns of :attr:`Results.steps`; ``residence`` is ``wait + service`` per request."""
@@ -273,6 +282,61 @@ class Results:
             return None
         return {name: np.asarray([np.nan if v is None else v for v in values], dtype=float)
                 for name, values in data.items()}
+
+    @cached_property
+    def operations(self) -> pd.DataFrame:
+        """One row per operation of each service: its calls per unit time, the response its
+        callers see (call to reply), the wait for a thread, and both phases (thread granted to
+        reply, reply to end), with 95% intervals as ``<metric>_lo`` / ``<metric>_hi``.
+
+        >>> Results({"services": [{"name": "db", "replicas": 4, "threads": 8,
+        ...     "busy_threads": {"mean": 3.1, "ci95": [3.0, 3.2]},
+        ...     "operations": [{"name": "query", "throughput": 40.0, "response": {"mean": 0.02,
+        ...                     "ci95": [0.019, 0.021]}}]}]}).operations.loc[0, ["service", "operation",
+        ...     "replicas", "response", "response_hi"]].astype(str).tolist()
+        ['db', 'query', '4', '0.02', '0.021']
+        """
+        rows = []
+        for sv in self._data.get("services") or []:
+            busy = sv.get("busy_threads") or {}
+            for op in sv.get("operations") or []:
+                row: dict[str, Any] = {"service": sv.get("name"), "operation": op.get("name"),
+                                       "replicas": sv.get("replicas"), "threads": sv.get("threads"),
+                                       "busy_threads": _f(busy.get("mean")),
+                                       "throughput": _f(op.get("throughput"))}
+                row["throughput_lo"], row["throughput_hi"] = _ci(op.get("throughput_ci95"))
+                for m in ("response", "thread_wait", "phase1", "phase2"):
+                    est = op.get(m) or {}
+                    row[m] = _f(est.get("mean"))
+                    row[f"{m}_lo"], row[f"{m}_hi"] = _ci(est.get("ci95"))
+                rows.append(row)
+        return _frame(rows, OPERATION_COLUMNS, text=["service", "operation"],
+                      ints={"replicas": "Int64", "threads": "Int64"})
+
+    @cached_property
+    def replicas(self) -> pd.DataFrame:
+        """Services' stations and pools replica by replica (``app[3].cpu``); :attr:`stations`
+        and :attr:`pools` hold them folded into one row per service resource (``app.cpu``).
+
+        >>> Results({"replicas": {"stations": [{"name": "app[1].cpu", "service": "app",
+        ...     "utilization": 0.7, "throughput": 35.0}], "pools": []}}).replicas.loc[0, ["kind",
+        ...     "service", "replica", "resource", "utilization"]].astype(str).tolist()
+        ['station', 'app', '1', 'cpu', '0.7']
+        """
+        data = self._data.get("replicas") or {}
+        rows = []
+        for kind, items in (("station", data.get("stations") or []), ("pool", data.get("pools") or [])):
+            for it in items:
+                name = str(it.get("name", ""))
+                head, _, resource = name.partition(".")
+                replica = int(head[head.index("[") + 1:-1]) if "[" in head else 0
+                rows.append({"kind": kind, "service": it.get("service"), "replica": replica,
+                             "resource": resource, "name": name, "utilization": _f(it.get("utilization")),
+                             "throughput": _f(it.get("throughput")),
+                             "mean_queue_length": _f(it.get("mean_queue_length")),
+                             "mean_wait": _f(it.get("mean_wait"))})
+        return _frame(rows, REPLICA_COLUMNS, text=["kind", "service", "resource", "name"],
+                      ints={"replica": "Int64"})
 
     @cached_property
     def steps(self) -> pd.DataFrame:
