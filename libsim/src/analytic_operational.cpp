@@ -40,15 +40,14 @@ ClassAnalysis analyse_class(const CompiledModel& m, std::uint32_t c) {
     a.demands[k].station = m.stations[k].name;
     a.demands[k].servers = static_cast<int>(m.stations[k].servers);
   }
-  auto v = m.visit_ratios(c);
-  for (std::uint32_t s = cc.first_step; s < cc.end_step; ++s) {
-    const CompiledStep& st = m.steps[s];
-    double visits = v[s - cc.first_step];
-    if (st.kind == StepKind::kDelay) a.think += visits * st.time.mean();
+  // Through the class's route and the operations it calls (services).
+  for (const VisitFlow& f : m.visit_flows(c)) {
+    const CompiledStep& st = m.steps[f.step];
+    if (st.kind == StepKind::kDelay) a.think += f.visits * st.time.mean();
     if (st.kind != StepKind::kVisit) continue;
-    auto& d = a.demands[st.target];
-    d.visits += visits;
-    d.demand += visits * st.time.mean();
+    auto& d = a.demands[f.station];
+    d.visits += f.visits;
+    d.demand += f.visits * st.time.mean();
   }
   for (auto& d : a.demands) {
     if (d.servers == 0) {  // a delay station adds to the think time, never queues

@@ -365,8 +365,18 @@ def find_knee(sweep: SweepResults, cls: str | None = None) -> Knee:
 def _add_server(model: Model, station: str) -> Model:
     from .variants import with_servers
 
-    servers = next(s.get("servers", 1) for s in model.to_dict()["stations"] if s["name"] == station)
-    return with_servers(model, station, int(servers or 1) + 1)
+    data = model.to_dict()
+    for s in data["stations"]:
+        if s["name"] == station:
+            return with_servers(model, station, int(s.get("servers", 1) or 1) + 1)
+    # A service's station ("app.cpu", "app[3].cpu"): scale the tier out by a replica.
+    from .variants import with_replicas
+
+    service = station.partition(".")[0].split("[", 1)[0]
+    for sv in data.get("services") or []:
+        if sv.get("name") == service:
+            return with_replicas(model, service, int(sv.get("replicas", 1)) + 1)
+    raise KeyError(f"no station named {station!r}")
 
 
 def _mix_demand(a: OperationalAnalysis, station: str) -> float:

@@ -201,7 +201,7 @@ def _pools(pools: Sequence[Mapping[str, Any]]) -> list[str]:
         ci = p.get("ci95") or {}
         rows.append([
             str(p.get("name", "")),
-            str(p.get("capacity")),
+            "unlimited" if p.get("capacity") is None and p.get("service") else str(p.get("capacity")),
             _percent(p.get("utilization")) + _pct_half_width(ci.get("utilization")),
             format_number(p.get("mean_held")),
             _with_ci(p.get("mean_wait"), ci.get("mean_wait")),

@@ -30,6 +30,7 @@ __all__ = [
     "scale_load",
     "with_population",
     "with_servers",
+    "with_replicas",
     "with_speed",
     "with_pool_capacity",
     "with_run",
@@ -57,6 +58,15 @@ def _named(data: dict[str, Any], section: str, name: str) -> tuple[int, dict[str
     for i, e in enumerate(entries):
         if isinstance(e, dict) and e.get("name") == name:
             return i, e
+    # A service's own station or pool, as results name it: "app.cpu" or "app[3].cpu".
+    if section in ("stations", "pools") and "." in str(name):
+        head, _, local = str(name).partition(".")
+        service = head.split("[", 1)[0]
+        for sv in data.get("services") or []:
+            if isinstance(sv, dict) and sv.get("name") == service:
+                for i, e in enumerate(sv.get(section) or []):
+                    if isinstance(e, dict) and e.get("name") == local:
+                        return i, e
     what = {"stations": "station", "pools": "pool", "classes": "class"}[section]
     close = difflib.get_close_matches(str(name), names, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else (f" (have: {', '.join(names)})" if names else "")
@@ -302,6 +312,26 @@ def with_servers(model: M, station: str, n: int) -> M:
                          path=f"stations[{i}].servers")
     st["servers"] = n
     return kind.from_dict(data)
+
+
+def with_replicas(model: M, service: str, n: int) -> M:
+    """A copy where ``service`` has ``n`` replicas (scale out: more servers in the tier).
+
+    >>> import tiersim
+    >>> m = tiersim.Model()
+    >>> _ = m.service("app", replicas=2).station("cpu").operation("op").visit("cpu", 0.01)
+    >>> with_replicas(m, "app", 8).to_dict()["services"][0]["replicas"]
+    8
+    """
+    n = _count("n", n)
+    data, kind = _copy(model)
+    for sv in data.get("services") or []:
+        if isinstance(sv, dict) and sv.get("name") == service:
+            sv["replicas"] = n
+            return kind.from_dict(data)
+    names = [str(sv.get("name")) for sv in data.get("services") or [] if isinstance(sv, Mapping)]
+    close = difflib.get_close_matches(str(service), names, n=1)
+    raise KeyError(f"no service named {service!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
 
 
 def with_speed(model: M, station: str, speed: float) -> M:

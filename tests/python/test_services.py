@@ -54,3 +54,21 @@ def test_a_reply_in_a_class_is_refused_with_its_path() -> None:
         assert "only an operation's steps can reply" in str(e)
     else:
         raise AssertionError("a reply in a class was accepted")
+
+
+def test_analyze_sees_the_demand_inside_services_and_scales_a_tier_out(tmp_path) -> None:
+    from tiersim.analysis import migrate, operational
+
+    m = ts.Model("tiers")
+    m.service("app", replicas=2).station("cpu").operation("op").visit("cpu", ts.Exponential(mean=0.01)) \
+        .call("db.q", count=2)
+    m.service("db").station("disk").operation("q").visit("disk", ts.Exponential(mean=0.004))
+    m.open_class("users", ts.Exponential(rate=50)).call("app.op")
+    a = operational(m)
+    d = a.demands.set_index("station")
+    # 2 calls of 4 ms at the db; 10 ms split over 2 app replicas.
+    assert abs(d.loc["db.disk", "demand"] - 0.008) < 1e-12
+    assert abs(d.loc["app[0].cpu", "demand"] - 0.005) < 1e-12
+    chain = migrate(m, steps=1)
+    assert chain.loc[1, "bottleneck"] != chain.loc[0, "bottleneck"] or chain.loc[1, "ceiling_throughput"] > \
+        chain.loc[0, "ceiling_throughput"]

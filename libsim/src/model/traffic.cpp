@@ -120,18 +120,14 @@ std::vector<double> CompiledModel::replica_shares(std::uint32_t step) const {
   return share;
 }
 
-std::vector<double> CompiledModel::station_demands(std::uint32_t c) const {
-  std::vector<double> d(stations.size(), 0.0);
-  auto add = [&](std::uint32_t station, double visits, const CompiledStep& st) {
-    // A delay station never queues, so it holds no demand that can saturate.
-    if (stations[station].servers == 0) return;
-    d[station] += visits * st.time.mean() / stations[station].servers;
-  };
+std::vector<VisitFlow> CompiledModel::visit_flows(std::uint32_t c) const {
+  std::vector<VisitFlow> out;
   auto v = visit_ratios(c);
   const CompiledClass& cc = classes.at(c);
   for (std::uint32_t s = cc.first_step; s < cc.end_step; ++s)
-    if (steps[s].kind == StepKind::kVisit) add(steps[s].target, v[s - cc.first_step], steps[s]);
-  if (operations.empty()) return d;
+    if (steps[s].kind == StepKind::kVisit || steps[s].kind == StepKind::kDelay)
+      out.push_back({s, steps[s].target, v[s - cc.first_step]});
+  if (operations.empty()) return out;
 
   // Operations: visits per request = invocations x visits per invocation,
   // spread over the replicas by the shares of the calls that reach them.
@@ -164,15 +160,26 @@ std::vector<double> CompiledModel::station_demands(std::uint32_t c) const {
     for (double& x : share[o]) x /= weight[o];
     for (std::uint32_t s = op.first_step; s < op.end_step; ++s) {
       const CompiledStep& st = steps[s];
-      if (st.kind != StepKind::kVisit) continue;
+      if (st.kind != StepKind::kVisit && st.kind != StepKind::kDelay) continue;
       double visits = inv[o] * ov[o][s - op.first_step];
-      if (st.local == 0) {
-        add(st.target, visits, st);
+      if (st.local == 0 || st.kind == StepKind::kDelay) {
+        out.push_back({s, st.target, visits});
       } else {
         for (std::uint32_t r = 0; r < share[o].size(); ++r)
-          add(st.target + r, visits * share[o][r], st);
+          out.push_back({s, st.target + r, visits * share[o][r]});
       }
     }
+  }
+  return out;
+}
+
+std::vector<double> CompiledModel::station_demands(std::uint32_t c) const {
+  std::vector<double> d(stations.size(), 0.0);
+  for (const VisitFlow& f : visit_flows(c)) {
+    const CompiledStep& st = steps[f.step];
+    // A delay station never queues, so it holds no demand that can saturate.
+    if (st.kind != StepKind::kVisit || stations[f.station].servers == 0) continue;
+    d[f.station] += f.visits * st.time.mean() / stations[f.station].servers;
   }
   return d;
 }

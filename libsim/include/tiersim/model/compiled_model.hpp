@@ -132,6 +132,14 @@ struct CompiledClass {
   [[nodiscard]] bool open() const noexcept { return !closed && !batch; }
 };
 
+/// Visits per request of one class to one station instance through one step
+/// (a visit or a delay step; `station` is meaningless for a delay).
+struct VisitFlow {
+  std::uint32_t step;
+  std::uint32_t station;
+  double visits;
+};
+
 struct CompiledModel {
   ModelSpec spec;
   std::vector<CompiledStation> stations;
@@ -157,6 +165,10 @@ struct CompiledModel {
   /// replica of the service it calls (uniform but for a key balancer, whose
   /// hot keys load the replicas that own them).
   [[nodiscard]] std::vector<double> replica_shares(std::uint32_t step) const;
+  /// Every visit and delay of a request of class `c`, in its own route and
+  /// in the operations it calls, with visits per request (a service's steps
+  /// once per replica, by the replica's share of the calls).
+  [[nodiscard]] std::vector<VisitFlow> visit_flows(std::uint32_t c) const;
   /// Service demand per request of class `c` at each station (visits x mean time), per server.
   [[nodiscard]] std::vector<double> station_demands(std::uint32_t c) const;
   /// Utilization each station would have from the open classes alone (λ x demand);
