@@ -369,3 +369,14 @@ def test_the_command_line_names_the_refused_element_and_lqxo_needs_an_lqn_model(
     yaml_model.write_text("stations: [{name: a}]\nclasses: [{name: c, interarrival: 1, steps: [{visit: a, service: 0.1}]}]\n")
     assert main(["run", str(yaml_model), "--lqxo", str(tmp_path / "out.lqxo")]) == 2
     assert "--lqxo" in capsys.readouterr().err
+
+
+def test_lqxo_phase_activities_carry_their_service_times_as_lqsim_writes_them(tmp_path: Path) -> None:
+    model = tmp_path / "m.lqnx"
+    model.write_text(lqn(CLIENT.format(dest="get", calls=1) + SERVER))
+    text = write(fake_results(), model)
+    root = ET.fromstring(text)
+    ph2 = root.find(".//activity[@name='get_2']/result-activity")
+    assert float(ph2.get("service-time")) == pytest.approx(0.2)
+    assert float(ph2.find("result-conf-95").get("service-time")) == pytest.approx(0.01)
+    assert float(root.find(".//activity[@name='cycle_1']/result-activity").get("service-time")) == pytest.approx(0.85)

@@ -75,7 +75,8 @@ def results_by_lqn_name(results: dict[str, Any], model: str | Path) -> dict[str,
     stations = {s["name"]: s for s in results.get("stations", [])}
     services = {s["name"]: s for s in results.get("services") or []}
     classes = {c["name"]: c for c in results.get("classes", [])}
-    out: dict[str, dict[str, dict[str, Value | None]]] = {"processors": {}, "tasks": {}, "entries": {}, "calls": {}}
+    out: dict[str, dict[str, dict[str, Value | None]]] = {"processors": {}, "tasks": {}, "entries": {}, "calls": {},
+                                                          "activities": {}}
     for p in doc.processors:
         name, _replicas = m.processors[p.name]
         st = stations.get(name)
@@ -100,6 +101,9 @@ def results_by_lqn_name(results: dict[str, Any], model: str | Path) -> dict[str,
             out["tasks"][task.name] = {"throughput": x, "utilization": util}
             out["entries"][task.entries[0].name] = {"throughput": x, "utilization": util,
                                                     "phase1-service-time": r}
+            if len(task.entries[0].phases) == 1:
+                (act,) = task.entries[0].phases.values()
+                out["activities"][act.name] = {"service-time": r, "throughput": x}
             continue
         svc = services.get(m.services[task.name])
         if svc is None:
@@ -123,6 +127,11 @@ def results_by_lqn_name(results: dict[str, Any], model: str | Path) -> dict[str,
                 if c is not None:
                     vals["open-wait-time"] = _value(c.get("response"))
             out["entries"][e.name] = vals
+            # lqsim gives each phase's service time on its phase activity too
+            if 1 in e.phases:
+                out["activities"][e.phases[1].name] = {"service-time": ph1, "throughput": x}
+            if 2 in e.phases and 3 not in e.phases:
+                out["activities"][e.phases[2].name] = {"service-time": ph2, "throughput": x}
             out["calls"][e.name] = {"waiting": _value(op.get("thread_wait"))}
             total_x += x[0] if x else 0.0
         busy_threads = _value(svc.get("busy_threads"))
@@ -163,6 +172,10 @@ def write(results: Any, model: str | Path, out: str | Path | None = None) -> str
                 ev = found["entries"].get(e.get("name", ""))
                 if ev:
                     _put(e, "result-entry", ev)
+            for act in t.iter("activity"):
+                av = found["activities"].get(act.get("name", ""))
+                if av and act.get("phase") is not None:
+                    _put(act, "result-activity", av)
             for call in list(t.iter("synch-call")):
                 cv = found["calls"].get(call.get("dest", ""))
                 if cv and cv.get("waiting") is not None:
@@ -174,11 +187,28 @@ def write(results: Any, model: str | Path, out: str | Path | None = None) -> str
     return text
 
 
+def _attributes(res: ET.Element) -> dict[str, Value]:
+    conf = res.find("result-conf-95")
+    vals: dict[str, Value] = {}
+    for key, text in res.attrib.items():
+        try:
+            mean = float(text)
+        except ValueError:
+            continue
+        hw = None
+        if conf is not None and conf.get(key) is not None:
+            hw = float(conf.get(key))  # type: ignore[arg-type]
+        vals[key] = (mean, hw)
+    return vals
+
+
 def read(path: str | Path) -> dict[str, dict[str, dict[str, Value]]]:
     """An LQN result file's results: ``{processors|tasks|entries: {name: {attribute: (mean, hw)}}}``.
 
     ``hw`` is the 95 % half-width from the element's ``<result-conf-95>``,
-    or None where the file gives none (lqsim ran a single block).
+    or None where the file gives none (lqsim ran a single block). An entry
+    given by phases also gets ``phaseN-service-time`` from its phase
+    activities' ``<result-activity service-time>`` (where lqsim puts them).
     """
     root = ET.parse(str(path)).getroot()
     out: dict[str, dict[str, dict[str, Value]]] = {"processors": {}, "tasks": {}, "entries": {}}
@@ -186,18 +216,17 @@ def read(path: str | Path) -> dict[str, dict[str, dict[str, Value]]]:
                             ("entries", "entry", "result-entry")):
         for el in root.iter(tag):
             res = el.find(rtag)
-            if res is None:
-                continue
-            conf = res.find("result-conf-95")
-            vals: dict[str, Value] = {}
-            for key, text in res.attrib.items():
-                try:
-                    mean = float(text)
-                except ValueError:
-                    continue
-                hw = None
-                if conf is not None and conf.get(key) is not None:
-                    hw = float(conf.get(key))  # type: ignore[arg-type]
-                vals[key] = (mean, hw)
-            out[kind][el.get("name", "")] = vals
+            vals = _attributes(res) if res is not None else {}
+            if tag == "entry":
+                for act in el.iterfind("entry-phase-activities/activity"):
+                    ra = act.find("result-activity")
+                    phase = act.get("phase")
+                    if ra is None or phase is None:
+                        continue
+                    key = f"phase{phase}-service-time"
+                    got = _attributes(ra).get("service-time")
+                    if got is not None and key not in vals:
+                        vals[key] = got
+            if vals:
+                out[kind][el.get("name", "")] = vals
     return out
