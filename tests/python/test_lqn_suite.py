@@ -69,6 +69,13 @@ REFUSED = {
     "89-quorum": "quorum='1'",
 }
 
+# Quantities not compared, with the reason.
+CRITICAL = "P2 is critically loaded (rho = 0.25 x 4 / (1 + 0.001/4) = 0.9998): the number in the queue grows with the run length"
+EXCLUDED = {
+    "32-async-inf": {"task T2 utilization": CRITICAL, "entry E2 utilization": CRITICAL,
+                     "entry E2 phase1-service-time": CRITICAL},
+}
+
 NO_INTERVAL = 0.02  # relative half-width where a side gives none (see the header)
 
 Value = tuple[float, "float | None"]
@@ -157,7 +164,7 @@ def test_supported_suite_models_agree_with_lqsim(name: str) -> None:
                         progress=False)
     ours = results_by_lqn_name(results.to_dict(), path)
     lqsim = read_lqxo(SUITE / "results" / f"{name}.lqxo")
-    checks = _expected(lqsim, ours, parse_file(path))
+    checks = [c for c in _expected(lqsim, ours, parse_file(path)) if c[0] not in EXCLUDED.get(name, {})]
     assert len(checks) >= 4, f"too little to compare: {checks}"
     bad = []
     for what, got, want in checks:
