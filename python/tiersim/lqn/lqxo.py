@@ -109,7 +109,7 @@ def results_by_lqn_name(results: dict[str, Any], model: str | Path) -> dict[str,
         if svc is None:
             continue
         k = 1.0 / (svc.get("replicas") or 1)
-        total_x = 0.0
+        parts: list[Value] = []
         for e in task.entries:
             service, operation = m.operations[e.name]
             op = ops.get(f"{service}.{operation}")
@@ -133,9 +133,14 @@ def results_by_lqn_name(results: dict[str, Any], model: str | Path) -> dict[str,
             if 2 in e.phases and 3 not in e.phases:
                 out["activities"][e.phases[2].name] = {"service-time": ph2, "throughput": x}
             out["calls"][e.name] = {"waiting": _value(op.get("thread_wait"))}
-            total_x += x[0] if x else 0.0
+            if x is not None:
+                parts.append(x)
+        # The entries' half-widths combined as if independent.
+        hws = [h for _, h in parts]
+        hw = None if None in hws else sum(h * h for h in hws) ** 0.5  # type: ignore[operator]
         busy_threads = _value(svc.get("busy_threads"))
-        out["tasks"][task.name] = {"throughput": (total_x, None), "utilization": _scaled(busy_threads, k)}
+        out["tasks"][task.name] = {"throughput": (sum(v for v, _ in parts), hw),
+                                   "utilization": _scaled(busy_threads, k)}
     return out
 
 
