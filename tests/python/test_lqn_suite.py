@@ -30,20 +30,21 @@ SUITE = (ROOT / ".." / "shared" / "lqn-suite").resolve()
 pytestmark = pytest.mark.skipif(not (SUITE / "models").is_dir(),
                                 reason=f"the LQN suite is not at {SUITE} (../shared/lqn-suite)")
 
-# Models tiersim runs, with the run length used here (in multiples of the model's default,
-# which is 2000 of its slowest cycles; the default replications, 5).
+# Models tiersim runs, with the run length used here in multiples of the imported default
+# (2000 of the slowest user's cycles, 5 replications): 10x gives tiersim intervals about as
+# narrow as lqsim's stored ones, at a few seconds per model.
 SUPPORTED = {
-    "02-sanity": 1.0,
-    "11-interlock": 1.0,
-    "13-interlock": 1.0,
-    "16-split-interlock": 1.0,
-    "32-async-inf": 1.0,
-    "55-replication": 1.0,
-    "56-replication": 1.0,
-    "75-distributions": 1.0,
-    "76-distributions": 1.0,
-    "90-A01": 1.0,
-    "90-B07": 1.0,
+    "02-sanity": 10.0,
+    "11-interlock": 10.0,
+    "13-interlock": 10.0,
+    "16-split-interlock": 10.0,
+    "32-async-inf": 10.0,
+    "55-replication": 10.0,
+    "56-replication": 10.0,
+    "75-distributions": 10.0,
+    "76-distributions": 10.0,
+    "90-A01": 10.0,
+    "90-B07": 10.0,
 }
 
 # Models tiersim refuses, and the LQN element the error must name.
