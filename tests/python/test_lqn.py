@@ -380,3 +380,16 @@ def test_lqxo_phase_activities_carry_their_service_times_as_lqsim_writes_them(tm
     assert float(ph2.get("service-time")) == pytest.approx(0.2)
     assert float(ph2.find("result-conf-95").get("service-time")) == pytest.approx(0.01)
     assert float(root.find(".//activity[@name='cycle_1']/result-activity").get("service-time")) == pytest.approx(0.85)
+
+
+def test_lqxo_writer_replaces_results_already_in_the_model(tmp_path: Path) -> None:
+    model = tmp_path / "m.lqnx"
+    old = SERVER.replace('<task name="app" multiplicity="8">',
+                         '<task name="app" multiplicity="8"><result-task throughput="99" utilization="99"/>')
+    model.write_text(lqn(CLIENT.format(dest="get", calls=1) + old).replace(
+        '<lqn-model name="m">', '<lqn-model name="m"><solver-params><result-general solver-info="lqns"/>'
+                                '</solver-params>'))
+    root = ET.fromstring(write(fake_results(), model))
+    assert [r.get("solver-info") for r in root.iter("result-general")] == ["tiersim"]
+    (task,) = root.find(".//task[@name='app']").findall("result-task")
+    assert float(task.get("utilization")) == pytest.approx(1.5)

@@ -153,6 +153,10 @@ def write(results: Any, model: str | Path, out: str | Path | None = None) -> str
     found = results_by_lqn_name(data, model)
     tree = ET.parse(str(model))
     root = tree.getroot()
+    # Results already in the file (another solver's) give way to ours.
+    for parent in list(root.iter()):
+        for child in [c for c in parent if c.tag.startswith("result-")]:
+            parent.remove(child)
     run = data.get("run") or {}
     params = root.find("solver-params")
     if params is None:
