@@ -393,3 +393,33 @@ def test_lqxo_writer_replaces_results_already_in_the_model(tmp_path: Path) -> No
     assert [r.get("solver-info") for r in root.iter("result-general")] == ["tiersim"]
     (task,) = root.find(".//task[@name='app']").findall("result-task")
     assert float(task.get("utilization")) == pytest.approx(1.5)
+
+
+SHARED = """
+<processor name="p" scheduling="fcfs">
+  <task name="client" scheduling="ref"><entry name="c"><entry-phase-activities>
+    <activity name="c1" phase="1" host-demand-mean="{demand}"><synch-call dest="s" calls-mean="1"/></activity>
+  </entry-phase-activities></entry></task>
+  <task name="server"><entry name="s"><entry-phase-activities>
+    <activity name="s1" phase="1" host-demand-mean="0.1"/>
+    <activity name="s2" phase="2" host-demand-mean="2"/>
+  </entry-phase-activities></entry></task>
+</processor>"""
+
+
+def test_a_caller_sharing_the_processor_races_the_second_phase_with_a_fair_coin() -> None:
+    data, _ = translate(SHARED.format(demand=1.5))
+    s = steps_by_id(data["services"][0]["operations"][0]["steps"])
+    # lqsim serves the two simultaneous requests in either order: half the time the
+    # second phase goes through a zero-time step, letting the caller's slice in first.
+    assert s["s /reply"]["next"] == [{"to": "s /reply /caller first", "p": 0.5}, {"to": "s2", "p": 0.5}]
+    assert s["s /reply /caller first"] == {"id": "s /reply /caller first", "delay": 0, "next": "s2"}
+
+
+def test_no_race_when_the_caller_has_no_slice_to_run_or_runs_elsewhere() -> None:
+    data, _ = translate(SHARED.format(demand=0))
+    s = steps_by_id(data["services"][0]["operations"][0]["steps"])
+    assert s["s /reply"]["next"] == "s2"
+    data, _ = translate(CLIENT.format(dest="get", calls=1) + SERVER)
+    s = steps_by_id(data["services"][0]["operations"][0]["steps"])
+    assert s["get /reply"]["next"] == "get_2"

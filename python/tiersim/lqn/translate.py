@@ -31,6 +31,7 @@ from ..errors import ModelError
 from .demand import activity_steps
 from .document import Activity, Call, Document, Entry, Task
 from .graph import entry_steps
+from .race import let_the_caller_race, racing_entries
 from .support import PROCESSOR_SCHEDULING, check
 
 # The run section written into an imported model (LQN files carry no run length; the
@@ -101,6 +102,7 @@ def translate(doc: Document, source: str = "<lqn>") -> tuple[dict[str, Any], Map
     check(doc, source)
     m = Mapping()
     entries = doc.entries()
+    racing = racing_entries(doc)
     stations: list[dict[str, Any]] = []
     template: dict[str, dict[str, Any]] = {}  # task -> its processor as a template station
     for p in doc.processors:
@@ -129,7 +131,8 @@ def translate(doc: Document, source: str = "<lqn>") -> tuple[dict[str, Any], Map
             return activity_steps(act, first, after, ident(task.processor), target, bursty)
 
         if entry.start is not None:
-            return entry_steps(task, entry.name, emit, reply, where)
+            out = entry_steps(task, entry.name, emit, reply, where)
+            return let_the_caller_race(out) if entry.name in racing else out
         # Phase 1, the reply (when later phases follow), phases 2 and 3.
         parts: list[Activity | str] = [entry.phases[k] for k in sorted(entry.phases)]
         if reply and any(k > 1 for k in entry.phases):
@@ -144,7 +147,7 @@ def translate(doc: Document, source: str = "<lqn>") -> tuple[dict[str, Any], Map
                 out.append({"id": part, "reply": True, "next": nxt})
             else:
                 out += emit(part, part.name, nxt)
-        return out
+        return let_the_caller_race(out) if entry.name in racing else out
 
     services: list[dict[str, Any]] = []
     classes: list[dict[str, Any]] = []
