@@ -157,12 +157,46 @@ void check_holdings(const RouteContext& rc, std::uint32_t first, CompiledModel& 
   }
 }
 
-// An operation replies at most once on any path, and never from a parallel
-// branch (the branch is not the request its caller waits for). Every step is
-// reached either always or never after the reply; the end replies if no
-// reply step did.
+// An operation replies at most once on any path. A reply may sit in a
+// parallel branch (LQN's reply activity inside a fork): the request its
+// caller waits for replies then, and its steps after the join are second
+// phase; two branches of one fork may not both reply. Every step is reached
+// either always or never after the reply; the end replies if nothing did.
 void check_replies(const RouteContext& rc, std::uint32_t first, CompiledModel& out) {
   const std::size_t n = rc.steps.size();
+  // Which forks have a reply in one of their branches (a step reachable from
+  // a branch start without passing the join).
+  std::vector<bool> fork_replies(n, false);
+  for (std::size_t f = 0; f < n; ++f) {
+    const CompiledStep& fk = out.steps[first + f];
+    if (fk.kind != StepKind::kFork) continue;
+    std::size_t replying_branches = 0;
+    for (std::uint32_t b = fk.edge_begin; b < fk.edge_end; ++b) {
+      std::vector<bool> seen(n, false);
+      std::vector<std::size_t> w{out.edges[b].to - first};
+      seen[w.back()] = true;
+      bool replies = false;
+      while (!w.empty()) {
+        std::size_t v = w.back();
+        w.pop_back();
+        if (first + v == fk.join) continue;
+        const CompiledStep& vs = out.steps[first + v];
+        replies = replies || vs.kind == StepKind::kReply;
+        for (std::uint32_t e = vs.edge_begin; e < vs.edge_end; ++e) {
+          std::uint32_t to = out.edges[e].to;
+          if (to == kExit || seen[to - first]) continue;
+          seen[to - first] = true;
+          w.push_back(to - first);
+        }
+      }
+      if (replies) ++replying_branches;
+    }
+    if (replying_branches > 1)
+      throw ModelError(rc.step_path(f), "two parallel branches of fork '" + fk.id +
+                                            "' reply; operation '" + rc.owner +
+                                            "' can reply only once");
+    fork_replies[f] = replying_branches == 1;
+  }
   std::vector<int> state(n, -1);  // -1 unseen, 0 before the reply, 1 after
   std::vector<std::size_t> work{0};
   state[0] = 0;
@@ -178,11 +212,16 @@ void check_replies(const RouteContext& rc, std::uint32_t first, CompiledModel& o
                                               st.id + "'");
       after = 1;
     }
-    if (st.kind == StepKind::kJoin) after = state[st.fork - first] < 0 ? 0 : state[st.fork - first];
+    if (st.kind == StepKind::kJoin) {
+      const std::size_t f = st.fork - first;
+      after = (state[f] == 1 || fork_replies[f]) ? 1 : 0;
+    }
     for (std::uint32_t e = st.edge_begin; e < st.edge_end; ++e) {
       std::uint32_t to = out.edges[e].to;
       if (to == kExit) continue;
       std::size_t local = to - first;
+      // A branch and the join after it see the reply state of the branch.
+      if (out.steps[to].kind == StepKind::kJoin && st.kind != StepKind::kFork) continue;
       int given = after;
       if (state[local] < 0) {
         state[local] = given;
@@ -194,37 +233,14 @@ void check_replies(const RouteContext& rc, std::uint32_t first, CompiledModel& o
                              "reply at the same point of every path");
       }
     }
-  }
-  // A reply inside a parallel branch: a step strictly between a fork and its join.
-  for (std::size_t s = 0; s < n; ++s) {
-    if (out.steps[first + s].kind != StepKind::kReply) continue;
-    for (std::size_t f = 0; f < n; ++f) {
-      const CompiledStep& fk = out.steps[first + f];
-      if (fk.kind != StepKind::kFork) continue;
-      // Reachable from a branch start without passing the join.
-      std::vector<bool> seen(n, false);
-      std::vector<std::size_t> w;
-      for (std::uint32_t e = fk.edge_begin; e < fk.edge_end; ++e) {
-        w.push_back(out.edges[e].to - first);
-        seen[w.back()] = true;
-      }
-      while (!w.empty()) {
-        std::size_t v = w.back();
-        w.pop_back();
-        if (v == s)
-          throw ModelError(rc.step_path(s), "a parallel branch of fork '" + fk.id +
-                                                "' cannot reply; reply before the fork or after "
-                                                "its join");
-        if (first + v == fk.join) continue;
-        const CompiledStep& vs = out.steps[first + v];
-        for (std::uint32_t e = vs.edge_begin; e < vs.edge_end; ++e) {
-          std::uint32_t to = out.edges[e].to;
-          if (to == kExit || seen[to - first]) continue;
-          seen[to - first] = true;
-          w.push_back(to - first);
+    // The join continues once its fork's state is known.
+    if (st.kind == StepKind::kFork)
+      for (std::size_t j = 0; j < n; ++j)
+        if (out.steps[first + j].kind == StepKind::kJoin &&
+            out.steps[first + j].fork == first + s && state[j] < 0) {
+          state[j] = state[s];
+          work.push_back(j);
         }
-      }
-    }
   }
 }
 

@@ -839,6 +839,8 @@ class Simulator::Impl {
   // The operation's caller resumes now (at its reply step, or at its end if
   // it has none); what the operation does after this is its second phase.
   void reply(std::uint32_t cu) {
+    // A parallel branch replies for the request that forked it.
+    while (customers_[cu].parent != kNone) cu = customers_[cu].parent;
     Customer& k = customers_[cu];
     if ((k.flags & kReplied) != 0) return;
     k.flags |= kReplied;
@@ -1114,9 +1116,10 @@ class Simulator::Impl {
       const PoolState& ps = pools_[p];
       const Customer& head = customers_[ps.slots[0].waiting.front()];
       const CompiledStep& want = steps_[head.step];
-      const std::string where = want.op == kExit ? "class '" + classes_[want.cls].name + "'"
-                                                 : "operation '" + m_.operations[want.op].name +
-                                                       "' of class '" + classes_[head.cls].name + "'";
+      const std::string where = want.op == kExit
+                                    ? "class '" + classes_[want.cls].name + "'"
+                                    : "operation '" + m_.operations[want.op].name + "' of class '" +
+                                          classes_[head.cls].name + "'";
       pools_text += (pools_text.empty() ? "" : "; ") + std::string("pool '") + m_.pools[p].name +
                     "' has " + std::to_string(ps.held) + "/" + std::to_string(ps.capacity) +
                     " tokens held and " + std::to_string(ps.waiting) + " waiting (first: " + where +

@@ -146,6 +146,33 @@ TEST(ServicesVsTheory, EarlyReplyWaitsForBothPhasesButAnswersAfterTheFirst) {
   EXPECT_TRUE(covers(op.phase2, s2, 2, 0.03));
 }
 
+TEST(ServicesVsTheory, AParallelBranchCanReplyForTheWholeOperation) {
+  // LQN's reply activity inside a fork: the caller resumes when branch a
+  // replies; the operation ends when both branches have joined.
+  json m = {
+      {"run", run_section(40000, 10, 510)},
+      {"services",
+       {{{"name", "svc"},
+         {"operations",
+          {{{"name", "op"},
+            {"steps",
+             {{{"id", "split"}, {"fork", {"a", "b"}}},
+              {{"id", "a"}, {"delay", exponential(0.2)}},
+              {{"id", "answer"}, {"reply", true}, {"next", "merge"}},
+              {{"id", "b"}, {"delay", exponential(0.5)}, {"next", "merge"}},
+              {{"id", "merge"}, {"join", "split"}}}}}}}}}},
+      {"classes",
+       {{{"name", "c"}, {"interarrival", exponential(1.0)}, {"steps", {{{"call", "svc.op"}}}}}}}};
+  auto r = run(m);
+  EXPECT_TRUE(covers(klass(r, "c").response.mean, 0.2, 2, 0.03));
+  // E[max(A, B)] - E[A] for independent exponentials of means 0.2 and 0.5.
+  const double both = 0.2 + 0.5 - 1 / (1 / 0.2 + 1 / 0.5);
+  EXPECT_TRUE(covers(operation(r, "svc.op").phase2, both - 0.2, 2, 0.03));
+  // Two replying branches cannot both answer.
+  m["services"][0]["operations"][0]["steps"][3] = {{"id", "b"}, {"reply", true}, {"next", "merge"}};
+  EXPECT_THROW(run(m), ModelError);
+}
+
 TEST(ServicesVsTheory, AnAsynchronousSendIsAnOpenStreamAtTheSendersRate) {
   json m = {{"run", run_section(40000, 10, 505)},
             {"stations", {{{"name", "front"}, {"discipline", "delay"}}}},
