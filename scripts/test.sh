@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: builds the C++ library and its GoogleTest suite, runs it
-# with ctest, then installs the Python package and runs pytest (which also
+# with ctest, then installs the Python package (scripts/setup.sh: a wheel, into
+# the virtual environment .venv) and runs pytest from that environment (which also
 # executes the notebooks and the examples, the property tests and the memory
 # checks); then the reliability checks: the C++ tests again under ASan+UBSan,
 # and a bounded libFuzzer run of the model loader (docs/reliability.md).
@@ -8,6 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# Everything below runs from the environment setup.sh made: its python3, pytest, tiersim.
+# shellcheck disable=SC1091
+source "${TIERSIM_VENV:-$PWD/.venv}/bin/activate"
 
 jobs=$(nproc 2>/dev/null || echo 2)
 echo "== C++: configure, build, ctest"
