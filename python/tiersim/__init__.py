@@ -13,8 +13,8 @@ model file), simulate, and see where throughput saturates and why.
 
 from __future__ import annotations
 
-from importlib.util import find_spec
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from . import _core
 from .distributions import (
@@ -33,16 +33,24 @@ from .distributions import (
 from .errors import ModelError
 from .io import load, loads
 from .model import ClassBuilder, Model
-from .results import Results
-from . import infra
-from . import plots, variants
-from .sweep import SweepResults, load_sweep, sweep
+
+if TYPE_CHECKING:  # loaded on first use (below), so `import tiersim` stays fast
+    from . import analysis, analytic, diagram, html_report, infra, plots, variants
+    from .results import Results
+    from .sweep import SweepResults, load_sweep, sweep
 
 __version__: str = _core.__version__
 
-# tiersim.analytic is its own module (written separately); it is imported on
-# first use so `import tiersim` stays cheap and works without it.
-_HAS_ANALYTIC = find_spec(f"{__name__}.analytic") is not None
+# Names whose modules pull in pandas, matplotlib or the analysis: imported on
+# first use, so `import tiersim` (and so `tiersim --help`) does not pay for them.
+# bench/import_time.py measures what is left.
+_LAZY_ATTRIBUTES = {
+    "Results": ("results", "Results"),
+    "SweepResults": ("sweep", "SweepResults"),
+    "load_sweep": ("sweep", "load_sweep"),
+    "sweep": ("sweep", "sweep"),
+}
+_LAZY_MODULES = {"infra", "plots", "variants", "analytic", "analysis", "diagram", "html_report"}
 
 __all__ = [
     "__version__",
@@ -69,15 +77,20 @@ __all__ = [
     "SweepResults",
     "variants",
     "plots",
-] + (["analytic"] if _HAS_ANALYTIC else [])
+    "analytic",
+]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "analytic" and _HAS_ANALYTIC:
-        import importlib
-
-        return importlib.import_module(f"{__name__}.analytic")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in _LAZY_MODULES:
+        value = importlib.import_module(f"{__name__}.{name}")
+    elif name in _LAZY_ATTRIBUTES:
+        module, attr = _LAZY_ATTRIBUTES[name]
+        value = getattr(importlib.import_module(f"{__name__}.{module}"), attr)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value  # once loaded, an ordinary attribute
+    return value
 
 
 def __dir__() -> list[str]:
