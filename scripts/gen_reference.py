@@ -47,6 +47,8 @@ MODULES = [
     "tiersim.variants",
     "tiersim.analysis",
     "tiersim.plots",
+    "tiersim.diagram",
+    "tiersim.html_report",
     "tiersim.analytic",
 ]
 

@@ -1,4 +1,4 @@
-"""The ``tiersim`` command line: ``tiersim run | check | sweep | analyze MODEL``.
+"""The ``tiersim`` command line: ``tiersim run | check | sweep | analyze | draw | report MODEL``.
 
 Each subcommand is one function decorated with :func:`subcommand`: it adds
 its arguments to the parser it is given and returns the handler
@@ -416,6 +416,136 @@ def _analyze_command(parser: argparse.ArgumentParser) -> Handler:
     return handle
 
 
+def _load_drawable(path: str) -> tuple[object, Model | None]:
+    """(what to draw, the model to run): an infrastructure file stays a System, drawn by tiers and
+    servers even when it is too large to compile; a core model file is its Model."""
+    from pathlib import Path
+
+    if path != "-":
+        import yaml
+
+        from .infra.io import is_infrastructure
+
+        text = Path(path).read_text(encoding="utf-8")
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError:
+            doc = None
+        if isinstance(doc, dict) and is_infrastructure(doc):
+            from .infra import load as load_system
+
+            return load_system(path), None
+    model = _load(path)
+    return model, model
+
+
+def _run_drawable(target: object, model: Model | None, args: argparse.Namespace, progress: bool):
+    settings = {k: getattr(args, k) for k in ("until", "warmup", "replications", "seed")
+                if getattr(args, k, None) is not None}
+    if model is None:
+        return target.run(progress=progress, **settings)  # type: ignore[attr-defined]
+    return model.run(progress=progress, **settings)
+
+
+_DRAW_EPILOG = """\
+examples:
+  tiersim draw examples/models/infra/shop.yaml -o shop.svg
+  tiersim draw examples/models/three_tier.yaml -o three_tier.png --run   # coloured by utilization
+  tiersim draw shop.yaml -o shop.dot                                      # the Graphviz source
+
+Replicated servers are folded into one node with their count. With --run, the
+model is simulated first (the run settings below apply) and every resource is
+filled by its utilization, the bottleneck outlined with its throughput ceiling.
+"""
+
+
+@subcommand(
+    "draw",
+    help="draw the architecture (Graphviz), optionally coloured by a run",
+    description="Draw a model's architecture: tiers and services with their replica counts, stations, "
+                "pools, lock tables, links and routers, and the calls between them with their rates. "
+                "With --run, simulate first and colour each resource by its utilization.",
+    epilog=_DRAW_EPILOG,
+)
+def _draw_command(parser: argparse.ArgumentParser) -> Handler:
+    _model_argument(parser)
+    parser.add_argument("-o", "--output", metavar="FILE", required=True,
+                        help="where to write: .svg, .png, .pdf, or .dot for the Graphviz text")
+    parser.add_argument("--run", action="store_true", help="simulate first and colour by utilization")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _run_settings(parser)
+
+    def handle(args: argparse.Namespace) -> int:
+        from .diagram import diagram
+
+        target, model = _load_drawable(args.model)
+        results = _run_drawable(target, model, args, not args.no_progress) if args.run else None
+        try:
+            path = diagram(target, results).save(args.output)  # type: ignore[arg-type]
+        except RuntimeError as e:  # no Graphviz
+            _error(str(e))
+            return EXIT_FAILURE
+        print(f"{path}: the architecture of {getattr(target, 'name', args.model)!r}"
+              + (" coloured by utilization" if results is not None else ""))
+        return EXIT_OK
+
+    return handle
+
+
+_REPORT_EPILOG = """\
+examples:
+  tiersim report examples/models/three_tier.yaml -o report.html
+  tiersim report shop.yaml -o shop.html --users 10:150:20     # with the load curve
+
+One self-contained HTML file (drawings inline, nothing fetched when opened): the
+architecture coloured by the run, the verdict, the tables, the load curve when
+--rates or --users is given, and the model itself.
+"""
+
+
+@subcommand(
+    "report",
+    help="simulate and write a self-contained HTML report",
+    description="Simulate a model and write one self-contained HTML file: the architecture diagram "
+                "coloured by utilization, the bottleneck verdict in a sentence, the tables of stations, "
+                "pools and classes, the load curve when a sweep is asked for, and the model itself.",
+    epilog=_REPORT_EPILOG,
+)
+def _report_command(parser: argparse.ArgumentParser) -> Handler:
+    _model_argument(parser)
+    parser.add_argument("-o", "--output", metavar="FILE", required=True, help="the HTML file to write")
+    _load_options(parser, required=False)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _run_settings(parser)
+
+    def handle(args: argparse.Namespace) -> int:
+        from pathlib import Path
+
+        from .html_report import html_report
+
+        target, model = _load_drawable(args.model)
+        results = _run_drawable(target, model, args, not args.no_progress)
+        sweep = None
+        if args.rates or args.users:
+            from .sweep import load_sweep
+
+            base = model if model is not None else target.to_model()  # type: ignore[attr-defined]
+            settings = {k: getattr(args, k) for k in ("until", "warmup", "replications", "seed")
+                        if getattr(args, k) is not None}
+            sweep = load_sweep(base, rates=args.rates, users=args.users, progress=not args.no_progress, **settings)
+        Path(args.output).write_text(html_report(results, model=target, sweep=sweep), encoding="utf-8")
+        print(f"{args.output}: report on {results.model!r} ({report_sentence(results)})")
+        return EXIT_OK
+
+    return handle
+
+
+def report_sentence(results: object) -> str:
+    from .report import bottleneck_sentence
+
+    return bottleneck_sentence(results.to_dict()) or "no bottleneck named"  # type: ignore[attr-defined]
+
+
 def _plain_json(value: object) -> object:
     """numpy and pandas scalars as plain JSON values (NaN as null)."""
     import math
@@ -452,7 +582,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
 
     >>> parser, handlers = build_parser()
     >>> sorted(handlers)
-    ['analyze', 'check', 'run', 'sweep']
+    ['analyze', 'check', 'draw', 'report', 'run', 'sweep']
     """
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -461,7 +591,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
                                   "file, simulate it, and see where throughput saturates and why.", 79),
         epilog="examples:\n  tiersim run model.yaml\n  tiersim check model.yaml\n"
                "  tiersim sweep model.yaml --users 10:150:20\n"
-               "  tiersim analyze model.yaml\n\n"
+               "  tiersim analyze model.yaml\n"
+               "  tiersim draw model.yaml -o arch.svg --run\n"
+               "  tiersim report model.yaml -o report.html\n\n"
                f"Run '{PROG} COMMAND --help' for a command's options.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

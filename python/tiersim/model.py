@@ -624,10 +624,25 @@ class Model:
         finally:
             close()
         results = Results.from_json(out)
+        results.source = self  # what Results.diagram() and Results.to_html() draw
         if results.run_info.get("interrupted"):
             warnings.warn("the run was interrupted; the results cover only what was simulated",
                           RuntimeWarning, stacklevel=2)
         return results
+
+    def diagram(self, results: Results | None = None) -> Any:
+        """The architecture drawn with Graphviz (a :class:`tiersim.diagram.Diagram`, shown inline in Jupyter).
+
+        With ``results``, each resource is coloured by its utilization and the bottleneck outlined.
+
+        >>> m = Model("mm1").station("cpu")
+        >>> _ = m.open_class("q", Exponential(rate=0.5)).visit("cpu", Exponential(mean=1.0))
+        >>> '"class:q" -> "station:cpu"' in m.diagram().source
+        True
+        """
+        from .diagram import diagram
+
+        return diagram(self, results)
 
     def _json_for_core(self, data: dict[str, Any] | None = None) -> str:
         data = self.to_dict() if data is None else data

@@ -102,6 +102,8 @@ class Results:
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         self._data: dict[str, Any] = copy.deepcopy(dict(data))
+        self.source: Any = None
+        """The Model or infra System that produced these results (set by ``run``), or None."""
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Results:
@@ -386,6 +388,46 @@ class Results:
 
     def __repr__(self) -> str:
         return self.summary()
+
+    def diagram(self, model: Any = None) -> Any:
+        """The architecture coloured by these results: utilization per resource, the bottleneck outlined.
+
+        ``model`` (a Model, an infra System or a model file's data) defaults to the one that ran.
+        Returns a :class:`tiersim.diagram.Diagram`, shown inline in Jupyter.
+
+        >>> import tiersim
+        >>> m = tiersim.Model("mm1").station("cpu")
+        >>> _ = m.open_class("q", tiersim.Exponential(rate=0.9)).visit("cpu", tiersim.Exponential(mean=1.0))
+        >>> "BOTTLENECK" in m.run(until=2000, replications=2, seed=1, progress=False).diagram().source
+        True
+        """
+        from .diagram import diagram
+
+        model = model if model is not None else self.source
+        if model is None:
+            raise ValueError("these results do not know their model (they were not made by run()): "
+                             "pass it, results.diagram(model)")
+        return diagram(model, self)
+
+    def to_html(self, path: str | os.PathLike[str] | None = None, model: Any = None, sweep: Any = None) -> str:
+        """A self-contained HTML report (diagram, verdict, tables, the model); written to ``path`` if given.
+
+        See :func:`tiersim.html_report.html_report`. Returns the HTML text.
+
+        >>> import tiersim, tempfile, pathlib
+        >>> m = tiersim.Model("mm1").station("cpu")
+        >>> _ = m.open_class("q", tiersim.Exponential(rate=0.5)).visit("cpu", tiersim.Exponential(mean=1.0))
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "report.html"
+        >>> text = m.run(until=2000, replications=2, seed=1, progress=False).to_html(path)
+        >>> path.read_text() == text, "<svg" in text
+        (True, True)
+        """
+        from .html_report import html_report
+
+        text = html_report(self, model=model if model is not None else self.source, sweep=sweep)
+        if path is not None:
+            Path(path).write_text(text, encoding="utf-8")
+        return text
 
     def _repr_html_(self) -> str:
         parts = [f"<h4>tiersim results for model <code>{html.escape(self.model)}</code></h4>"]

@@ -420,7 +420,24 @@ class System:
         True
         """
         overrides.setdefault("progress", False)
-        return self.to_model().run(**overrides)
+        results = self.to_model().run(**overrides)
+        results.source = self  # Results.diagram() draws the system, not the compiled model
+        return results
+
+    def diagram(self, results: Results | None = None) -> Any:
+        """The architecture drawn with Graphviz: tiers with their server counts, resources, network, calls.
+
+        A :class:`tiersim.diagram.Diagram` (inline in Jupyter, ``.save("arch.svg")``); with
+        ``results``, each resource is coloured by utilization and the bottleneck outlined.
+
+        >>> s = System("s", tiers=[Tier("web", servers=64, server=Server(cpu=Cpu(cores=2)))],
+        ...            transactions=[Transaction("hit", tier="web", cpu_ms=10)], workload=Open(rps=50))
+        >>> "web tier ×64 servers (round_robin)" in s.diagram().source
+        True
+        """
+        from ..diagram import diagram
+
+        return diagram(self, results)
 
     def report(self, results: Results) -> pd.DataFrame:
         """The results in the system's terms: one row per tier/server resource (see :meth:`Compiled.report`).
