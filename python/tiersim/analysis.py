@@ -493,8 +493,14 @@ class WhatIf:
         ax2.set_xlabel(xlabel)
         ax2.set_ylabel(f"{self.percentile} response of {self.judged} (s)")
         ax2.set_title(f"SLO judged on {self.judged}: {self.percentile} response")
+        # Log scale: a saturated design's seconds would squash every viable one at the bottom.
+        ax2.set_yscale("log")
         if self.slo is not None:
-            ax2.axhline(self.slo, color="tab:red", linestyle="--", label=f"SLO {self.slo:g} s")
+            # Black, thick and dashed, with the region above it shaded: never mistaken for a design.
+            ax2.axhline(self.slo, color="black", linestyle=(0, (6, 3)), linewidth=2, label=f"SLO {self.slo:g} s")
+            top = max(ax2.get_ylim()[1], self.slo * 2)
+            ax2.axhspan(self.slo, top, color="0.85", alpha=0.5, zorder=0, label="_nolegend_")
+            ax2.set_ylim(top=top)
         ax1.legend()
         ax2.legend()
         fig.tight_layout()

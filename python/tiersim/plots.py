@@ -130,8 +130,13 @@ def _percentile_column(percentile: Any) -> tuple[str, str]:
     return f"response_{key}", key
 
 
-def _legend(ax: Axes, order: Sequence[Any] = ()) -> None:
-    """A legend with ``order``'s artists first, in drawing order (matplotlib puts error bars last)."""
+def _legend(ax: Axes, order: Sequence[Any] = (), only: bool = False) -> None:
+    """A legend with ``order``'s artists first, in drawing order; with ``only``, exactly those artists."""
+    if only:
+        shown = [a for a in order if a is not None and a.get_visible() and not a.get_label().startswith("_")]
+        if shown:
+            ax.legend(shown, [a.get_label() for a in shown], fontsize="small")
+        return
     handles, labels = ax.get_legend_handles_labels()
     if not handles:
         return
@@ -143,6 +148,52 @@ def _legend(ax: Axes, order: Sequence[Any] = ()) -> None:
     ax.legend([h for h, _ in pairs], [lab for _, lab in pairs], fontsize="small")
 
 
+def _state(ax: Axes) -> dict[str, Any]:
+    """What earlier tiersim calls drew on these axes (for overlays): titles, y extent, sweeps, legend."""
+    st = getattr(ax, "_tiersim_state", None)
+    if st is None:
+        st = {"names": [], "ymax": 0.0, "top": None, "sweeps": [], "offered": None, "order": []}
+        ax._tiersim_state = st  # type: ignore[attr-defined]
+    return st
+
+
+def _overlay_title(ax: Axes, what: str, sweep: SweepResults, name: str | None) -> None:
+    """The title names every sweep drawn on the axes (by ``name`` when given), not only the last."""
+    names = _state(ax)["names"]
+    who = name or sweep.model
+    if who and who not in names:
+        names.append(who)
+    ax.set_title(f"{what} — {' vs '.join(names)}" if names else what)
+
+
+def _band(ax: Axes, x: np.ndarray, y: np.ndarray, lo: np.ndarray, hi: np.ndarray, label: str,
+          color: Any = None, marker: str = "o", linestyle: str = "-") -> tuple[Any, Any]:
+    """A line with its 95% confidence interval as a shaded band (where the bounds are known)."""
+    kwargs = {"color": color} if color is not None else {}
+    (line,) = ax.plot(x, y, marker=marker, linestyle=linestyle, label=label, markersize=4, **kwargs)
+    ok = np.isfinite(lo) & np.isfinite(hi)
+    band = None
+    if ok.any():
+        band = ax.fill_between(x, np.where(ok, lo, y), np.where(ok, hi, y), color=line.get_color(), alpha=0.18,
+                               linewidth=0, label="_nolegend_")
+    return line, band
+
+
+def _grow_ylim(ax: Axes, values: Any, top: float | None = None) -> None:
+    """y from 0 to above everything any tiersim call drew on these axes (or to ``top``, the lowest asked).
+
+    Recomputed on every call, so a second sweep drawn on the same axes is never clipped by the first's limit.
+    """
+    st = _state(ax)
+    finite = [float(v) for v in np.ravel(np.asarray(values, dtype=float)) if math.isfinite(v)]
+    if finite:
+        st["ymax"] = max(st["ymax"], max(finite))
+    if top is not None:
+        st["top"] = max(st["top"] or 0.0, top)
+    upper = st["top"] if st["top"] is not None else st["ymax"] * 1.08
+    ax.set_ylim(0, upper if upper > 0 else 1.0)
+
+
 def _saturated_labels(sweep: SweepResults) -> set[Any]:
     return {_key(v) for v, r in zip(sweep.values, sweep.points) if r.saturated}
 
@@ -152,8 +203,8 @@ def _saturated_labels(sweep: SweepResults) -> set[Any]:
 
 def response_vs_load(sweep_results: SweepResults, cls: str | None = None, percentile: Any = None,
                      slo: float | None = None, name: str | None = None, clip: bool = True,
-                     ax: Axes | None = None) -> Axes:
-    """Mean response time against load, with 95% CI error bars: the hockey stick.
+                     bounds: bool = False, ax: Axes | None = None) -> Axes:
+    """Mean response time against load, its 95% confidence interval shaded: the hockey stick.
 
     One line per class (or only ``cls``). ``percentile`` (95, 99, "p99", …)
     adds that percentile as a dashed line; ``slo`` draws a horizontal
@@ -162,7 +213,13 @@ def response_vs_load(sweep_results: SweepResults, cls: str | None = None, percen
     queue kept growing), so unless ``clip=False`` the y axis is scaled to the
     points that did not saturate and those curves leave the top of the plot.
     ``name`` replaces the class name in the legend, to tell apart several
-    sweeps drawn on the same axes.
+    sweeps drawn on the same axes (the title then names them all).
+
+    ``bounds=True`` adds the theory of the swept model (operational analysis,
+    no simulation): the asymptotic lower bound on response time — max(D, N·D_max − Z)
+    for a closed class, D for an open one — the saturation point N* = (D + Z)/D_max
+    (closed) or the rate 1/D_max (open), and the knee found in the simulated
+    curve (:func:`tiersim.analysis.find_knee`).
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> from tiersim.results import Results
@@ -189,21 +246,23 @@ def response_vs_load(sweep_results: SweepResults, cls: str | None = None, percen
         sat = np.array([_key(v) in saturated for v in sub[label]], dtype=bool)
         x = np.array([xs[_key(v)] for v in sub[label]])
         y = sub["response_mean"].to_numpy(float)
-        err = _yerr(y, sub["response_mean_lo"].to_numpy(float), sub["response_mean_hi"].to_numpy(float))
-        bars = ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=f"{series} mean")
-        order.append(bars)
-        steady += list((y + err[1])[~sat])
-        color = bars[0].get_color()
+        lo, hi = sub["response_mean_lo"].to_numpy(float), sub["response_mean_hi"].to_numpy(float)
+        line, _ = _band(ax, x, y, lo, hi, f"{series} mean")
+        order.append(line)
+        steady += list(np.where(np.isfinite(hi), hi, y)[~sat])
+        color = line.get_color()
         if pcol:
             p = sub[pcol].to_numpy(float)
-            order += ax.plot(x, p, marker="s", linestyle="--", color=color, label=f"{series} {pname}")
+            order += ax.plot(x, p, marker="s", markersize=4, linestyle="--", color=color, label=f"{series} {pname}")
             steady += list(p[~sat])
         if sat.any():
             flagged.append((x[sat], y[sat]))
     if slo is not None:
-        order.append(ax.axhline(slo, color=_BOTTLENECK_COLOR, linestyle=":", linewidth=1.5,
+        order.append(ax.axhline(slo, color="black", linestyle=(0, (5, 3)), linewidth=1.5,
                                 label=f"SLO {format_number(slo)} s"))
         steady.append(float(slo))
+    if bounds:
+        order += _response_bounds(sweep_results, classes[0] if classes else None, xs, ax, steady)
     finite = [v for v in steady if math.isfinite(v)]
     top = 1.15 * max(finite) if clip and flagged and finite else None
     for i, (x, y) in enumerate(flagged):
@@ -216,22 +275,74 @@ def response_vs_load(sweep_results: SweepResults, cls: str | None = None, percen
                     ax.annotate(f"{format_number(yi, 2)} s", (xi, si), xytext=(0, -16), textcoords="offset points",
                                 ha="center", fontsize="x-small", color=_SATURATED_COLOR)
     ax.set_ylabel("response time (s)")
-    ax.set_ylim(0, top)
-    ax.set_title(f"Response time vs load — {sweep_results.model}")
+    _grow_ylim(ax, finite if top is not None else [*finite, *[v for _, y in flagged for v in y]], top)
+    _overlay_title(ax, "Response time vs load", sweep_results, name)
     ax.grid(True, alpha=0.3)
     _legend(ax, order)
     return ax
 
 
+def _response_bounds(sweep: SweepResults, cls: str | None, xs: Mapping[Any, float], ax: Axes,
+                     steady: list[float]) -> list[Any]:
+    """The asymptotic bound, N* (or 1/D_max) and the knee on a response-vs-load plot; returns the artists."""
+    from .analysis import find_knee, operational
+
+    model = next((p.source for p in sweep.points if getattr(p, "source", None) is not None), None)
+    if model is None or not hasattr(model, "to_dict"):
+        raise ValueError("bounds=True needs the swept model: use a sweep made by tiersim.sweep or load_sweep "
+                         "in this session (a sweep read back from JSON does not carry it)")
+    theory = operational(model).classes
+    row = theory[theory["name"] == cls].iloc[0] if cls is not None and (theory["name"] == cls).any() \
+        else theory.iloc[0]
+    D, Dmax, Z = float(row["total_demand"]), float(row["max_demand"]), float(row["think"])
+    out: list[Any] = []
+    numeric = [float(v) for v in sweep.values if _is_number(v)]
+    if not numeric or not (D > 0 and Dmax > 0):
+        return out
+    grid = np.linspace(0.0, max(numeric), 200)
+    gray = "0.35"
+    if sweep.label == "users":
+        Z = Z if math.isfinite(Z) else 0.0
+        lower = np.maximum(D, grid * Dmax - Z)
+        out += ax.plot(grid, lower, color=gray, linestyle="-.", linewidth=1.2,
+                       label=f"bound max(D, N·D_max − Z): D = {format_number(D, 3)} s")
+        n_star = (D + Z) / Dmax
+        if n_star <= max(numeric) * 1.05:
+            out.append(ax.axvline(n_star, color=gray, linestyle=":", linewidth=1.2,
+                                  label=f"N* = (D + Z)/D_max ≈ {format_number(n_star, 3)} users"))
+        steady += [float(v) for v in lower[grid <= max(numeric)]]
+    elif sweep.label == "rate":
+        out.append(ax.axhline(D, color=gray, linestyle="-.", linewidth=1.2,
+                              label=f"bound R ≥ D = {format_number(D, 3)} s"))
+        lam = 1.0 / Dmax
+        if lam <= max(numeric) * 1.5:
+            out.append(ax.axvline(lam, color=gray, linestyle=":", linewidth=1.2,
+                                  label=f"saturation 1/D_max ≈ {format_number(lam, 3)}/s"))
+        steady.append(D)
+    try:
+        knee = find_knee(sweep, cls)
+    except (ValueError, KeyError):
+        knee = None
+    if knee is not None and math.isfinite(knee.load):
+        out.append(ax.axvline(knee.load, color=_BOTTLENECK_COLOR, linestyle="--", linewidth=1.2,
+                              label=f"knee ≈ {format_number(knee.load, 3)} ({knee.resource})"))
+    return out
+
+
 def throughput_vs_load(sweep_results: SweepResults, cls: str | None = None, capacity: bool = True,
                        name: str | None = None, ax: Axes | None = None) -> Axes:
-    """Throughput against load, with 95% CI error bars: where it stops following the load is the knee.
+    """Throughput against load, its 95% confidence interval shaded: where it stops following the load is the knee.
 
     One line per class (or only ``cls``), plus their total when there are
     several. In a sweep over arrival rate (label ``rate``) a dotted diagonal
     shows the offered load. ``capacity=True`` draws the bottleneck's
     saturation throughput (from the point where it is busiest) as a dashed
     horizontal line. ``name`` replaces the class name in the legend.
+
+    Several sweeps drawn on the same axes (each with its ``name``) are
+    compared by their totals: once a second sweep is drawn, the per-class
+    lines of multi-class sweeps are hidden, and the legend holds one line
+    and one capacity per sweep and the offered load once.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> from tiersim.results import Results
@@ -244,70 +355,106 @@ def throughput_vs_load(sweep_results: SweepResults, cls: str | None = None, capa
     ('throughput (requests/s)', 'capacity ≈ 12.5/s (db)')
     """
     ax = _axes(ax)
+    st = _state(ax)
     xs = _x_positions(sweep_results, ax)
     df = sweep_results.classes
     label = sweep_results.label
     names = _class_names(df, cls)
-    order: list[Any] = []
+    record: dict[str, Any] = {"classes": [], "total": None, "capacity": None}
+    drawn: list[float] = []
     for cname in names:
         sub = df[df["name"] == cname]
         x = np.array([xs[_key(v)] for v in sub[label]])
         y = sub["throughput"].to_numpy(float)
-        err = _yerr(y, sub["throughput_lo"].to_numpy(float), sub["throughput_hi"].to_numpy(float))
-        order.append(ax.errorbar(x, y, yerr=err, marker="o", capsize=3,
-                                 label=_series_name(name, cname, len(names))))
+        hi = sub["throughput_hi"].to_numpy(float)
+        record["classes"].append(_band(ax, x, y, sub["throughput_lo"].to_numpy(float), hi,
+                                       _series_name(name, cname, len(names))))
+        drawn += list(y) + list(hi)
     if cls is None and len(names) > 1:
         total = df.groupby(label, sort=False)["throughput"].sum()
-        order += ax.plot([xs[_key(v)] for v in total.index], total.to_numpy(float), marker="o", color="black",
-                         label=f"{name}: total" if name else "total")
+        (record["total"],) = ax.plot([xs[_key(v)] for v in total.index], total.to_numpy(float), marker="o",
+                                     markersize=4, color="black" if not st["sweeps"] else None,
+                                     label=f"{name}: total" if name else "total")
+        drawn += list(total.to_numpy(float))
     numeric = all(_is_number(v) for v in sweep_results.values)
-    if sweep_results.label == "rate" and numeric and (cls is None or len(set(df["name"])) == 1):
+    if sweep_results.label == "rate" and numeric and st["offered"] is None:
         lim = [0.0, max(float(v) for v in sweep_results.values)]
-        order += ax.plot(lim, lim, linestyle=":", color="gray", label="offered load")
+        (st["offered"],) = ax.plot(lim, lim, linestyle=":", color="gray", label="offered load")
     if capacity and cls is None:
         b = sweep_results.bottlenecks
         b = b[np.isfinite(b["saturation_throughput"]) & (b["saturation_throughput"] > 0)]
         if len(b):
             best = b.loc[b["utilization"].idxmax()]
             text = f"capacity ≈ {format_number(best['saturation_throughput'], 3)}/s ({best['station']})"
-            order.append(ax.axhline(best["saturation_throughput"], color=_BOTTLENECK_COLOR, linestyle="--",
-                                    linewidth=1, label=f"{name}: {text}" if name else text))
+            main = record["total"] or record["classes"][0][0]
+            record["capacity"] = ax.axhline(best["saturation_throughput"], color=main.get_color(),
+                                            linestyle="--", linewidth=1, label=f"{name}: {text}" if name else text)
+            drawn.append(float(best["saturation_throughput"]))
+    st["sweeps"].append(record)
+    order: list[Any] = []
+    if len(st["sweeps"]) == 1:
+        order = [line for line, _ in record["classes"]] + [a for a in (record["total"], st["offered"],
+                                                                        record["capacity"]) if a]
+    else:
+        # Overlaid designs: compare totals; hide the per-class lines of multi-class sweeps.
+        for rec in st["sweeps"]:
+            if rec["total"] is not None:
+                for line, band in rec["classes"]:
+                    line.set_visible(False)
+                    if band is not None:
+                        band.set_visible(False)
+                order.append(rec["total"])
+            else:
+                order += [line for line, _ in rec["classes"]]
+            if rec["capacity"] is not None:
+                order.append(rec["capacity"])
+        if st["offered"] is not None:
+            order.append(st["offered"])
     ax.set_ylabel("throughput (requests/s)")
-    ax.set_ylim(bottom=0)
-    ax.set_title(f"Throughput vs load — {sweep_results.model}")
+    _grow_ylim(ax, drawn)
+    _overlay_title(ax, "Throughput vs load", sweep_results, name)
     ax.grid(True, alpha=0.3)
-    _legend(ax, order)
+    _legend(ax, order, only=True)
     return ax
 
 
-def utilization_vs_load(sweep_results: SweepResults, ax: Axes | None = None) -> Axes:
-    """Utilization of every queueing station against load: the first to reach 100% is the bottleneck.
+def utilization_vs_load(sweep_results: SweepResults, pools: bool = True, ax: Axes | None = None) -> Axes:
+    """Utilization of every queueing station and pool against load: the first to reach 100% is the bottleneck.
 
-    Delay stations (whose "utilization" is a mean number in service) are left out.
+    Stations are solid lines, pools (threads, connections, locks) dashed and
+    marked "(pool)"; 95% confidence intervals are shaded. Delay stations
+    (whose "utilization" is a mean number in service) are left out.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> from tiersim.results import Results
     >>> from tiersim.sweep import SweepResults
     >>> pts = [Results({"stations": [{"name": "cpu", "discipline": "ps", "servers": 1, "utilization": u / 2},
-    ...                              {"name": "disk", "discipline": "fcfs", "servers": 1, "utilization": u}]})
+    ...                              {"name": "disk", "discipline": "fcfs", "servers": 1, "utilization": u}],
+    ...                 "pools": [{"name": "conn", "capacity": 4, "utilization": u}]})
     ...        for u in (0.2, 0.6, 0.99)]
     >>> ax = utilization_vs_load(SweepResults(pts, [1, 3, 5], label="users"))
     >>> ax.get_ylabel(), [t.get_text() for t in ax.get_legend().get_texts()]
-    ('utilization (%)', ['cpu', 'disk'])
+    ('utilization (%)', ['cpu', 'disk', 'conn (pool)'])
     """
     ax = _axes(ax)
     xs = _x_positions(sweep_results, ax)
-    df = sweep_results.stations
-    df = df[df["discipline"] != "delay"]
     label = sweep_results.label
     order: list[Any] = []
-    for name in dict.fromkeys(df["name"]):
-        sub = df[df["name"] == name]
-        x = np.array([xs[_key(v)] for v in sub[label]])
-        y = 100 * sub["utilization"].to_numpy(float)
-        err = 100 * _yerr(sub["utilization"].to_numpy(float), sub["utilization_lo"].to_numpy(float),
-                          sub["utilization_hi"].to_numpy(float))
-        order.append(ax.errorbar(x, y, yerr=err, marker="o", capsize=3, label=name))
+    frames = [(sweep_results.stations, "", "-", "o")]
+    if pools:
+        frames.append((sweep_results.pools, " (pool)", "--", "s"))
+    for df, suffix, style, marker in frames:
+        if not len(df):
+            continue
+        if "discipline" in df.columns:
+            df = df[df["discipline"] != "delay"]
+        for name in dict.fromkeys(df["name"]):
+            sub = df[df["name"] == name]
+            x = np.array([xs[_key(v)] for v in sub[label]])
+            line, _ = _band(ax, x, 100 * sub["utilization"].to_numpy(float),
+                            100 * sub["utilization_lo"].to_numpy(float), 100 * sub["utilization_hi"].to_numpy(float),
+                            f"{name}{suffix}", marker=marker, linestyle=style)
+            order.append(line)
     ax.axhline(100, color="black", linestyle="--", linewidth=1)
     ax.set_ylabel("utilization (%)")
     ax.set_ylim(0, 105)
@@ -480,7 +627,7 @@ def _samples(results: Results, name: str) -> np.ndarray | None:
 
 
 def response_distribution(results: Results, cls: str | None = None, kind: Literal["cdf", "hist"] = "cdf",
-                          ax: Axes | None = None) -> Axes:
+                          name: str | None = None, ax: Axes | None = None) -> Axes:
     """The distribution of end-to-end response time, as a CDF or a histogram, with percentiles marked.
 
     When the run kept raw samples (``results.samples``, from
@@ -488,7 +635,9 @@ def response_distribution(results: Results, cls: str | None = None, kind: Litera
     the curve is drawn through the recorded percentiles (p50, p90, p95,
     p99, p99.9 and the maximum); the histogram is then the density between
     consecutive percentiles. p50, p95 and p99 are marked with vertical
-    lines, the mean with a dashed one.
+    lines, the mean with a dashed one; their labels sit inside the axes.
+    ``name`` prefixes the series in the legend; when another run's series of
+    the same name is already on the axes, the model's name tells them apart.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> from tiersim.results import Results
@@ -506,17 +655,20 @@ def response_distribution(results: Results, cls: str | None = None, kind: Litera
     from matplotlib.transforms import blended_transform_factory
 
     text_at = blended_transform_factory(ax.transData, ax.transAxes)
-    for name in names:
-        row = df[df["name"] == name].iloc[0]
-        data = _samples(results, name)
+    marks: list[tuple[float, str, Any]] = []
+    for cname in names:
+        row = df[df["name"] == cname].iloc[0]
+        data = _samples(results, cname)
+        series = _distinct_series(ax, f"{name}: {cname}" if name else cname,
+                                  f"{results.model}: {cname}" if results.model and not name else None)
         if data is not None:
             if kind == "cdf":
                 xs = np.sort(data)
                 line = ax.step(xs, np.arange(1, xs.size + 1) / xs.size, where="post",
-                               label=f"{name} ({xs.size:,} samples)")[0]
+                               label=f"{series} ({xs.size:,} samples)")[0]
             else:
                 bins = int(min(100, max(10, math.sqrt(data.size))))
-                patches = ax.hist(data, bins=bins, density=True, alpha=0.5, label=f"{name} ({data.size:,} samples)")[2]
+                patches = ax.hist(data, bins=bins, density=True, alpha=0.5, label=f"{series} ({data.size:,} samples)")[2]
                 line = patches[0] if len(patches) else None
         else:
             qs = [(float(row[f"response_{k}"]), p) for k, p in _PERCENTILES.items()]
@@ -527,32 +679,52 @@ def response_distribution(results: Results, cls: str | None = None, kind: Litera
             xs = np.array([x for x, _ in qs])
             ps = np.array([p for _, p in qs])
             if kind == "cdf":
-                line = ax.plot(xs, ps, marker="o", label=f"{name} (percentiles)")[0]
+                line = ax.plot(xs, ps, marker="o", label=f"{series} (percentiles)")[0]
             else:
                 edges = np.concatenate([[0.0], xs])
                 mass = np.diff(np.concatenate([[0.0], ps]))
                 width = np.diff(edges)
                 density = np.divide(mass, width, out=np.zeros_like(mass), where=width > 0)
-                line = ax.stairs(density, edges, fill=True, alpha=0.5, label=f"{name} (from percentiles)")
+                line = ax.stairs(density, edges, fill=True, alpha=0.5, label=f"{series} (from percentiles)")
         color = _color_of(line)
         for key in ("p50", "p95", "p99"):
             x = float(row[f"response_{key}"])
             if math.isfinite(x):
                 ax.axvline(x, color=color, linestyle=":", linewidth=1)
-                ax.text(x, 0.98, f" {key}", transform=text_at, rotation=90, va="top", ha="right",
-                        fontsize="x-small", color=color)
+                marks.append((x, key, color))
         mean = float(row["response_mean"])
         if math.isfinite(mean):
-            ax.axvline(mean, color=color, linestyle="--", linewidth=1, label=f"{name} mean {format_number(mean)} s")
+            ax.axvline(mean, color=color, linestyle="--", linewidth=1, label=f"{series} mean {format_number(mean)} s")
     ax.set_xlabel("response time (s)")
     ax.set_ylabel("P(response ≤ t)" if kind == "cdf" else "density (1/s)")
     ax.set_xlim(left=0)
+    right = ax.get_xlim()[1]
+    if marks and max(x for x, _, _ in marks) > 0.9 * right:
+        ax.set_xlim(0, max(x for x, _, _ in marks) / 0.9)  # room for the labels left of the last line
+    for i, (x, key, color) in enumerate(sorted(marks)):
+        # Inside the axes, left of their line, staggered so neighbours do not overlap; clipped to the axes.
+        ax.text(x, 0.6 - 0.12 * (i % 3), f"{key} ", transform=text_at, rotation=90, va="center", ha="right",
+                fontsize="x-small", color=color, clip_on=True,
+                bbox={"boxstyle": "round,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     if kind == "cdf":
         ax.set_ylim(0, 1.02)
     ax.set_title(f"Response time distribution — {names[0] if len(names) == 1 else results.model}")
     ax.grid(True, alpha=0.3)
     _legend(ax)
     return ax
+
+
+def _distinct_series(ax: Axes, series: str, alternative: str | None) -> str:
+    """``series``, unless a series of that name is already on the axes: then ``alternative``, or a number."""
+    taken = {t.split(" (")[0] for t in ax.get_legend_handles_labels()[1]}
+    if series not in taken:
+        return series
+    if alternative and alternative not in taken:
+        return alternative
+    k = 2
+    while f"{series} #{k}" in taken:
+        k += 1
+    return f"{series} #{k}"
 
 
 def _color_of(artist: Any) -> Any:

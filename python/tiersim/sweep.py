@@ -224,6 +224,8 @@ def sweep(model: Model | Sequence[Model] | Mapping[Hashable, Model],
         if own:
             executor.shutdown(wait=False, cancel_futures=True)
     results = [Results.from_json(t) for t in texts if t is not None]
+    for r, m in zip(results, models):
+        r.source = m  # each point knows its model: diagrams, reports, plots' theory bounds
     return SweepResults(results, labels, label=label, model=name)
 
 
