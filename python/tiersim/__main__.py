@@ -1,7 +1,5 @@
 """``python -m tiersim``: the same as the ``tiersim`` command."""
 
-import sys
+from .cli import entry
 
-from .cli import main
-
-sys.exit(main())
+entry()

@@ -21,7 +21,7 @@ from .errors import ModelError
 if TYPE_CHECKING:
     from .model import Model
 
-__all__ = ["main", "subcommand"]
+__all__ = ["main", "subcommand", "entry"]
 
 PROG = "tiersim"
 EXIT_OK = 0
@@ -263,6 +263,7 @@ def _sweep_command(parser: argparse.ArgumentParser) -> Handler:
 
     def handle(args: argparse.Namespace) -> int:
         import concurrent.futures
+        import warnings
 
         from .sweep import load_sweep
 
@@ -274,15 +275,19 @@ def _sweep_command(parser: argparse.ArgumentParser) -> Handler:
         if args.workers is not None:
             executor = concurrent.futures.ThreadPoolExecutor(args.workers)
         try:
-            result = load_sweep(model, rates=args.rates, users=args.users, cls=args.cls,
-                                replications=args.replications, until=args.until, warmup=args.warmup,
-                                seed=args.seed, executor=executor, progress=not args.no_progress)
+            with warnings.catch_warnings():
+                # An interrupted sweep is reported below in one line, not as a Python warning.
+                warnings.simplefilter("ignore", RuntimeWarning)
+                result = load_sweep(model, rates=args.rates, users=args.users, cls=args.cls,
+                                    replications=args.replications, until=args.until, warmup=args.warmup,
+                                    seed=args.seed, executor=executor, progress=not args.no_progress)
         except KeyError as e:
             _error(str(e.args[0]) if e.args else str(e))
             return EXIT_USAGE
         finally:
             if executor is not None:
-                executor.shutdown()
+                # After Ctrl-C, points still running would keep shutdown() waiting: do not wait.
+                executor.shutdown(wait=False, cancel_futures=True)
         if args.csv:
             result.to_csv(args.csv)
         if args.plot:
@@ -302,6 +307,13 @@ def _sweep_command(parser: argparse.ArgumentParser) -> Handler:
                 _warn(f"the model saturated at {result.label} = {', '.join(map(str, saturated))}")
         else:
             sys.stdout.write(result.summary() + "\n")
+        if result.interrupted:
+            total = len(args.rates or args.users or [])
+            _warn(f"interrupted: {len(result)} of {total} points had finished; the output above holds those")
+            # Points still running on worker threads stop after their current replication; do not
+            # wait for them (nor let a second Ctrl-C catch the interpreter tearing down under them).
+            _exit_now_after(EXIT_INTERRUPTED)
+            return EXIT_INTERRUPTED
         return EXIT_OK
 
     return handle
@@ -544,6 +556,25 @@ def report_sentence(results: object) -> str:
     from .report import bottleneck_sentence
 
     return bottleneck_sentence(results.to_dict()) or "no bottleneck named"  # type: ignore[attr-defined]
+
+
+_HARD_EXIT: list[int] = []
+
+
+def _exit_now_after(code: int) -> None:
+    """Asks :func:`entry` (the installed command) to leave with ``code`` at once, skipping the wait
+    for worker threads still inside the core. ``main()`` called from Python just returns the code."""
+    _HARD_EXIT.append(code)
+
+
+def entry() -> None:
+    """The ``tiersim`` command and ``python -m tiersim``: :func:`main`, then exit with its code."""
+    code = main()
+    if _HARD_EXIT:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 def _plain_json(value: object) -> object:

@@ -610,7 +610,6 @@ class Model:
         2
         """
         from . import _core
-        from .results import Results
 
         overrides = _run_dict(until=until, warmup=warmup, replications=replications, seed=seed, threads=threads,
                               max_completions=max_completions, max_in_system=max_in_system, batches=batches,
@@ -623,6 +622,10 @@ class Model:
                 out = _core.run_json(text, json.dumps(overrides), callback)
         finally:
             close()
+        # Imported only now (pandas comes with it): the simulation starts at once, and a Ctrl-C
+        # that arrives while the core runs stops the run rather than an import.
+        from .results import Results
+
         results = Results.from_json(out)
         results.source = self  # what Results.diagram() and Results.to_html() draw
         if results.run_info.get("interrupted"):

@@ -70,14 +70,61 @@ def run_point(model_json: str, overrides_json: str = "{}") -> str:
 # -- where the points run ----------------------------------------------------
 
 
+class _Stopped(Exception):
+    """Raised inside a point's progress callback to stop it after its current replication (Ctrl-C)."""
+
+
+class _LocalProgress:
+    """Replications finished across the points running in this process, and a stop switch.
+
+    Points on threads of this process get :meth:`callback` as their progress
+    hook: the bar then moves with every replication, not only every point, and
+    a Ctrl-C stops each running point after its current replication. (Only
+    the main thread sees Ctrl-C; worker threads learn of it here.)
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+        self.done: dict[int, int] = {}
+        self.stop = threading.Event()
+
+    def callback(self, index: int) -> Callable[[int, int], None]:
+        def on_replication(done: int, total: int) -> None:
+            with self.lock:
+                self.done[index] = done
+            if self.stop.is_set():
+                raise _Stopped()
+
+        return on_replication
+
+    def replications(self) -> int:
+        with self.lock:
+            return sum(self.done.values())
+
+
+def _run_point_local(model_json: str, overrides_json: str, progress: Callable[[int, int], None]) -> str:
+    from . import _core
+
+    with translate_core_errors():
+        return _core.run_json(model_json, overrides_json, progress)
+
+
 def _is_dask_client(obj: Any) -> bool:
     """A ``distributed.Client`` (duck-typed: it has ``get_executor``, ``submit`` and ``gather``)."""
     return all(callable(getattr(obj, a, None)) for a in ("get_executor", "submit", "gather"))
 
 
-def _submit_all(executor: Any, jobs: list[tuple[str, str]]) -> tuple[list[Any], Callable[[], None]]:
-    """Submits every point; returns the futures and a function that cancels what has not started."""
-    if isinstance(executor, cf.Executor):
+def _submit_all(executor: Any, jobs: list[tuple[str, str]],
+                local: _LocalProgress | None = None) -> tuple[list[Any], Callable[[], None]]:
+    """Submits every point; returns the futures and a function that cancels what has not started.
+
+    With ``local`` (a thread pool of this process), each point reports its replications to it.
+    """
+    if local is not None and isinstance(executor, cf.ThreadPoolExecutor):
+        futures = [executor.submit(_run_point_local, *job, local.callback(i)) for i, job in enumerate(jobs)]
+    elif isinstance(executor, cf.Executor):
         futures = [executor.submit(run_point, *job) for job in jobs]
     elif _is_dask_client(executor):
         # The client's concurrent.futures view: real cf.Futures, so progress works the same way.
@@ -98,29 +145,38 @@ def _submit_all(executor: Any, jobs: list[tuple[str, str]]) -> tuple[list[Any], 
     return futures, cancel
 
 
-def _in_completion_order(futures: list[Any]) -> Iterator[int]:
-    """Indices of ``futures`` as they finish (in submission order when they are not cf.Futures)."""
-    if all(isinstance(f, cf.Future) for f in futures):
-        index = {id(f): i for i, f in enumerate(futures)}
-        for f in cf.as_completed(futures):
-            yield index[id(f)]
-    else:
-        yield from range(len(futures))
+def _progress(progress: ProgressLike, total: int, desc: str,
+              replications: int = 0) -> tuple[Callable[[int, int], None], Callable[[], None]]:
+    """``tick(points_done, replications_done)`` and ``close()`` for a tqdm bar, a user callback, or nothing.
 
-
-def _progress(progress: ProgressLike, total: int, desc: str) -> tuple[Callable[[int], None], Callable[[], None]]:
-    """``tick(done)`` and ``close()`` for a tqdm bar, a user callback, or nothing."""
+    With ``replications`` (the total over all points, when they run in this process) the bar counts
+    replications, so it moves while long points run, and shows the points done beside it.
+    """
     if callable(progress):
-        return (lambda done: progress(done, total)), (lambda: None)
+        last = [0]
+
+        def call(done: int, _reps: int) -> None:
+            while last[0] < done:  # once per finished point, as before
+                last[0] += 1
+                progress(last[0], total)
+
+        return call, (lambda: None)
     if not progress or total < 1:
-        return (lambda done: None), (lambda: None)
+        return (lambda done, _reps: None), (lambda: None)
     from tqdm.auto import tqdm
 
     # disable=None: no bar when stderr is not a terminal (logs, CI, pipes); a notebook shows one.
-    bar = tqdm(total=total, desc=desc, unit="point", disable=None, file=sys.stderr, leave=False)
+    if replications > total:
+        bar = tqdm(total=replications, desc=desc, unit="replication", disable=None, file=sys.stderr, leave=False)
+    else:
+        bar = tqdm(total=total, desc=desc, unit="point", disable=None, file=sys.stderr, leave=False)
 
-    def tick(done: int) -> None:
-        bar.n = done
+    def tick(done: int, reps: int) -> None:
+        if replications > total:
+            bar.n = max(reps, bar.n)
+            bar.set_postfix_str(f"{done}/{total} points", refresh=False)
+        else:
+            bar.n = done
         bar.refresh()
 
     return tick, bar.close
@@ -207,26 +263,67 @@ def sweep(model: Model | Sequence[Model] | Mapping[Hashable, Model],
     if own:
         executor = cf.ThreadPoolExecutor(max_workers=min(len(jobs), os.cpu_count() or 1) or 1,
                                          thread_name_prefix="tiersim-sweep")
-    tick, close = _progress(progress, len(jobs), f"{name} sweep")
+    local = _LocalProgress() if isinstance(executor, cf.ThreadPoolExecutor) else None
+    per_point = [int(json.loads(t).get("run", {}).get("replications", 1) or 1) for t, _ in jobs]
+    if "replications" in run:
+        per_point = [int(run["replications"])] * len(jobs)
+    tick, close = _progress(progress, len(jobs), f"{name} sweep", sum(per_point) if local is not None else 0)
     texts: list[str | None] = [None] * len(jobs)
     futures: list[Any] = []
     cancel: Callable[[], None] = lambda: None  # noqa: E731
+    interrupted = False
     try:
-        futures, cancel = _submit_all(executor, jobs)
-        for done, i in enumerate(_in_completion_order(futures), start=1):
-            texts[i] = futures[i].result()
-            tick(done)
+        futures, cancel = _submit_all(executor, jobs, local)
+        done = 0
+        pending = set(range(len(futures)))
+        while pending:
+            # Wake up now and then to move the bar with the replications of running points.
+            for i in _finished(futures, pending, timeout=0.25):
+                texts[i] = futures[i].result()
+                pending.discard(i)
+                done += 1
+            tick(done, local.replications() if local is not None else 0)
+    except KeyboardInterrupt:
+        # Ctrl-C: keep the finished points, stop the rest (pending ones never start; running ones on
+        # this process's threads stop after their current replication), and say so in the results.
+        interrupted = True
+        if local is not None:
+            local.stop.set()
+        cancel()
     except BaseException:
+        if local is not None:
+            local.stop.set()
         cancel()
         raise
     finally:
         close()
         if own:
             executor.shutdown(wait=False, cancel_futures=True)
-    results = [Results.from_json(t) for t in texts if t is not None]
-    for r, m in zip(results, models):
-        r.source = m  # each point knows its model: diagrams, reports, plots' theory bounds
-    return SweepResults(results, labels, label=label, model=name)
+    kept = [i for i, t in enumerate(texts) if t is not None]
+    results = [Results.from_json(texts[i]) for i in kept]  # type: ignore[arg-type]
+    for r, i in zip(results, kept):
+        r.source = models[i]  # each point knows its model: diagrams, reports, plots' theory bounds
+    out = SweepResults(results, [labels[i] for i in kept], label=label, model=name)
+    if interrupted:
+        out.interrupted = True
+        import warnings
+
+        warnings.warn(f"the sweep was interrupted: {len(kept)} of {len(jobs)} points finished; "
+                      "the results hold those", RuntimeWarning, stacklevel=2)
+    return out
+
+
+def _finished(futures: list[Any], pending: set[int], timeout: float) -> list[int]:
+    """Indices in ``pending`` whose futures are done, waiting up to ``timeout`` for one."""
+    waiting = [futures[i] for i in pending]
+    if all(isinstance(f, cf.Future) for f in waiting):
+        done, _ = cf.wait(waiting, timeout=timeout, return_when=cf.FIRST_COMPLETED)
+        index = {id(futures[i]): i for i in pending}
+        return sorted(index[id(f)] for f in done)
+    # Other executors' futures: take them in order, blocking on each.
+    i = min(pending)
+    futures[i].result()
+    return [i]
 
 
 def _points(base: Model | None, points: Any, vary: Any,
@@ -360,6 +457,8 @@ class SweepResults:
         """The name of the label column."""
         self.model: str = model if model is not None else (self.points[0].model if self.points else "")
         """The name of the swept model."""
+        self.interrupted: bool = False
+        """True when Ctrl-C ended the sweep early: the points are those that had finished."""
         self._frames: dict[str, pd.DataFrame] = {}
 
     # -- tables ---------------------------------------------------------------
@@ -469,8 +568,11 @@ class SweepResults:
 
     def to_dict(self) -> dict[str, Any]:
         """``{"model", "label", "values", "points": [results documents]}``."""
-        return {"model": self.model, "label": self.label, "values": [_json_label(v) for v in self.values],
-                "points": [r.to_dict() for r in self.points]}
+        out = {"model": self.model, "label": self.label, "values": [_json_label(v) for v in self.values],
+               "points": [r.to_dict() for r in self.points]}
+        if self.interrupted:
+            out["interrupted"] = True
+        return out
 
     def to_json(self, indent: int | None = None) -> str:
         """The sweep as JSON: :meth:`to_dict`, each point exactly as ``tiersim run --json`` prints it."""
@@ -480,8 +582,10 @@ class SweepResults:
     def from_dict(cls, data: Mapping[str, Any]) -> SweepResults:
         """A sweep from :meth:`to_dict`'s form."""
         points = [Results.from_dict(p) for p in data.get("points") or []]
-        return cls(points, list(data.get("values") or []), label=str(data.get("label") or "value"),
-                   model=data.get("model"))
+        out = cls(points, list(data.get("values") or []), label=str(data.get("label") or "value"),
+                  model=data.get("model"))
+        out.interrupted = bool(data.get("interrupted", False))
+        return out
 
     @classmethod
     def from_json(cls, text: str) -> SweepResults:
@@ -538,6 +642,8 @@ class SweepResults:
         if any_saturated:
             lines.append("SATURATED: the open load exceeded capacity at the marked points; their figures "
                          "describe a queue that was still growing.")
+        if self.interrupted:
+            lines.append("INTERRUPTED: Ctrl-C ended the sweep; only the points above had finished.")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
