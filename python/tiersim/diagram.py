@@ -279,6 +279,15 @@ def _resource_of(step: Mapping[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+def _calls_per_visit(step: Mapping[str, Any]) -> float:
+    """A call or send step makes ``count`` calls, or ``mean`` on average; any other step one visit."""
+    if "call" not in step and "send" not in step:
+        return 1.0
+    if "mean" in step:
+        return float(step["mean"])
+    return float(step.get("count", 1))
+
+
 def _route_flows(steps: list[Mapping[str, Any]]) -> tuple[dict[tuple[str, str], float],
                                                             dict[tuple[tuple[str, str], tuple[str, str]], float]]:
     """Visits per request to each resource the route enters first, and resource-to-resource transitions."""
@@ -314,7 +323,7 @@ def _route_flows(steps: list[Mapping[str, Any]]) -> tuple[dict[tuple[str, str], 
             if p < 1e-12 or depth > 500:
                 continue
             if resource[j] is not None:
-                out[resource[j]] += p  # type: ignore[index]
+                out[resource[j]] += p * _calls_per_visit(steps[j])  # type: ignore[index]
                 continue
             scale = 1.0
             if j in fork_of and fork_of[j] is not None:

@@ -180,3 +180,34 @@ def test_cli_draw_writes_the_picture_and_colours_it_after_a_run(run_cli, tmp_pat
 def test_cli_draw_needs_an_output(run_cli) -> None:
     out = run_cli("draw", ROOT / "examples/models/mm1.yaml")
     assert out.returncode == 2 and "-o/--output" in out.stderr
+
+
+def test_a_layered_service_is_a_cluster_with_its_replicas_and_calls_carry_their_rates() -> None:
+    # The services format (docs/model-format.md): drawn from the plain data, no run needed.
+    spec = {
+        "name": "layered",
+        "stations": [{"name": "web_cpu", "servers": 4, "discipline": "ps"}],
+        "services": [{
+            "name": "db", "replicas": 64, "balancer": "round_robin", "threads": 8,
+            "stations": [{"name": "cpu", "servers": 4, "discipline": "ps"}, {"name": "disk"}],
+            "operations": [{"name": "query", "steps": [
+                {"visit": "cpu", "service": {"dist": "exponential", "mean": 0.001}},
+                {"reply": True},
+                {"visit": "disk", "service": {"dist": "exponential", "mean": 0.004}}]}]}],
+        "classes": [{"name": "web", "type": "open", "interarrival": {"dist": "exponential", "rate": 100},
+                     "steps": [{"visit": "web_cpu", "service": 0.002},
+                               {"call": "db.query", "count": 3}]}],
+    }
+    src = diagram(spec).source
+    assert 'subgraph "cluster_service db"' in src and "service db ×64 replicas (round_robin)" in src
+    nodes = _nodes(src)
+    assert {"db.threads", "db.cpu", "db.disk"} <= set(nodes) and "8 per replica" in nodes["db.threads"]
+    edges = _edges(src)
+    assert 'label="300/s"' in edges[("station:web_cpu", "db.threads")]  # 100/s x 3 calls
+    assert ("db.threads", "db.cpu") in edges and ("db.cpu", "db.disk") in edges
+    # After a run, a service's station reads its mean over replicas and names the busiest.
+    results = {"stations": [{"name": "db.cpu", "utilization": 0.4, "utilization_max": 0.7,
+                             "busiest_replica": "db#17", "replicas": 64}],
+               "bottleneck": {"station": "db.cpu", "utilization": 0.7, "saturation_throughput": 900.0}}
+    node = _nodes(diagram(spec, results).source)["db.cpu"]
+    assert "U 40% mean, max 70% (db#17)" in node and "BOTTLENECK" in node and "ceiling ≈ 900/s" in node
