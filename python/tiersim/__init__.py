@@ -14,6 +14,7 @@ model file), simulate, and see where throughput saturates and why.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 from . import _core
@@ -79,6 +80,23 @@ __all__ = [
     "plots",
     "analytic",
 ]
+
+
+class _Package(type(_core)):  # type: ignore[misc]
+    """The ``tiersim`` module object: ``tiersim.sweep`` stays the function :func:`tiersim.sweep.sweep`.
+
+    Python binds a submodule to its package's attribute when it first loads it; since the
+    sweep module loads on first use, from wherever, that would replace the function
+    ``tiersim.sweep`` by the module ``tiersim.sweep`` depending on import order.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "sweep" and isinstance(value, type(_core)):
+            value = value.sweep
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:

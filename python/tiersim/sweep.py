@@ -689,18 +689,3 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
     return [line(headers), "  " + "  ".join("-" * w for w in widths), *(line(r) for r in rows)]
 
-
-class _CallableModule(type(sys)):  # type: ignore[misc]
-    """``tiersim.sweep`` is both this module and the function :func:`sweep`.
-
-    ``tiersim`` loads this module on first use; whichever import loads it
-    first, Python binds the *module* to ``tiersim.sweep``, so the module
-    forwards calls to the function and ``tiersim.sweep(models, ...)`` works
-    either way.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> SweepResults:
-        return sweep(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
