@@ -410,6 +410,7 @@ def _model_graph(spec: Mapping[str, Any], data: Mapping[str, Any] | None) -> _Gr
         return f"{svc}.threads" if f"{svc}.threads" in g.nodes else f"{svc}.op:{name.split('.', 1)[-1]}"
 
     measured = {c["name"]: float(c.get("throughput", math.nan)) for c in (data or {}).get("classes", []) or []}
+    op_rate: dict[str, float | None] = {}  # calls per second into each SERVICE.OPERATION
     for cls in spec.get("classes", []):
         rate = _class_rate(cls, measured)
         cid = f"class:{cls['name']}"
@@ -426,22 +427,53 @@ def _model_graph(spec: Mapping[str, Any], data: Mapping[str, Any] | None) -> _Gr
             if nid:
                 g.edge(cid, nid, None if rate is None else rate * visits, visits)
         for (a, b), visits in trans.items():
-            na, nb = node_id(a), node_id(b)
+            # After a call returns, the next step is the caller's: draw it from the class.
+            na, nb = (cid if a[0] == "operation" else node_id(a)), node_id(b)
             if na and nb:
                 g.edge(na, nb, None if rate is None else rate * visits, visits)
-    for sname, sv in services.items():
-        for op in sv.get("operations", []) or []:
-            entry, trans = _route_flows(list(op.get("steps", [])))
-            for (a, b), visits in trans.items():
-                na, nb = node_id(a, sname), node_id(b, sname)
-                if na and nb:
-                    g.edge(na, nb, None, None)
-            src = f"{sname}.threads" if f"{sname}.threads" in g.nodes else None
-            for res, _ in entry.items():
-                nb = node_id(res, sname)
-                if src and nb:
-                    g.edge(src, nb, None, None)
+        for op, visits in _visits(entry, trans, "operation").items():
+            op_rate[op] = None if rate is None or op_rate.get(op, 0.0) is None else op_rate.get(op, 0.0) + rate * visits
+    # Operations call operations (never themselves): their rates follow the calls, tier by tier.
+    entry_rates = dict(op_rate)
+    op_flows = {f"{sname}.{op['name']}": (sname, _route_flows(list(op.get("steps", []))))
+                for sname, sv in services.items() for op in sv.get("operations", []) or []}
+    for _ in range(len(op_flows) + 1):
+        rates: dict[str, float | None] = {}
+        for op, (sname, (entry, trans)) in op_flows.items():
+            r = op_rate.get(op)
+            for callee, visits in _visits(entry, trans, "operation").items():
+                rates[callee] = None if r is None or rates.get(callee, 0.0) is None else rates.get(callee, 0.0) + r * visits
+        for op, r in rates.items():
+            op_rate[op] = r if op not in entry_rates else (None if r is None or entry_rates[op] is None
+                                                           else r + entry_rates[op])
+        if not rates:
+            break
+    for op, (sname, (entry, trans)) in op_flows.items():
+        r = op_rate.get(op)
+        src = f"{sname}.threads" if f"{sname}.threads" in g.nodes else None
+        for (a, b), visits in trans.items():
+            # After a call returns, the operation goes on in its own thread: draw it from there.
+            na, nb = (src if a[0] == "operation" else node_id(a, sname)), node_id(b, sname)
+            if na and nb:
+                g.edge(na, nb, None if r is None else r * visits, visits)
+        for res, visits in entry.items():
+            nb = node_id(res, sname)
+            if src and nb:
+                g.edge(src, nb, None if r is None else r * visits, visits)
     return g
+
+
+def _visits(entry: Mapping[tuple[str, str], float], trans: Mapping[tuple[tuple[str, str], tuple[str, str]], float],
+            kind: str) -> dict[str, float]:
+    """Visits per request to each resource of ``kind`` (calls per request, for operations)."""
+    out: dict[str, float] = defaultdict(float)
+    for (k, name), v in entry.items():
+        if k == kind:
+            out[name] += v
+    for (_, (k, name)), v in trans.items():
+        if k == kind:
+            out[name] += v
+    return dict(out)
 
 
 def _service_nodes(g: _Graph, name: str, sv: Mapping[str, Any]) -> None:
@@ -669,6 +701,8 @@ def _dot(g: _Graph, data: Mapping[str, Any] | None) -> str:
             mean = sum(us) / len(us)
             peak_i = max(range(len(members)), key=lambda k: util[members[k]][1])
             peak, busiest = util[members[peak_i]][1], util[members[peak_i]][2] or members[peak_i]
+            if busiest.isdigit():  # a service's busiest replica comes as its number
+                busiest = f"replica {busiest}"
             attrs["fillcolor"] = utilization_color(mean)
             if len(members) > 1 or util[members[0]][2]:
                 rows.append(f"U {mean:.0%} mean, max {peak:.0%} ({html.escape(busiest)})")
