@@ -417,7 +417,8 @@ def _model_graph(spec: Mapping[str, Any], data: Mapping[str, Any] | None) -> _Gr
         how = cls.get("type", "open")
         detail = [f"{how}, {_rate_text(rate)}" if rate is not None and how == "open" else how]
         if how == "closed":
-            detail = [f"closed, {cls.get('population')} users"]
+            n = cls.get("population")
+            detail = [f"closed, {n} user{'' if n == 1 else 's'}"]
         elif how == "batch":
             detail = [f"batch, {cls.get('jobs')} jobs"]
         g.node(_Node(cid, str(cls["name"]), detail, kind="client"))
@@ -605,7 +606,8 @@ def _system_graph(system: System, data: Mapping[str, Any] | None) -> _Graph:
         if kind == "open":
             detail = [f"open, {_rate_text(w.rps)}" if w.rps else "open, scheduled rate"]
         elif kind == "closed":
-            detail = [f"closed, {w.users} users" + (f", think {w.think_s:g} s" if w.think_s else "")]
+            detail = [f"closed, {w.users} user{'' if w.users == 1 else 's'}"
+                      + (f", think {w.think_s:g} s" if w.think_s else "")]
         else:
             detail = [f"batch, {w.jobs} jobs"]
         cid = f"client:{label}"
