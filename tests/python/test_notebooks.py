@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import time
@@ -82,4 +83,17 @@ def test_notebook_runs(path: Path, workdir: Path, python3_kernel: str) -> None:
     assert not errors
     figures = sum("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert figures > 0, f"{path.name} drew no figure"
+    # Progress bars render as widgets (ipywidgets is a notebook dependency), never as a warning.
+    streams = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                      if o.output_type == "stream")
+    assert "IProgress not found" not in streams and "TqdmWarning" not in streams
+    keep = os.environ.get("TIERSIM_NOTEBOOK_FIGURES")  # a directory: save the figures to look at them
+    if keep:
+        import base64
+
+        images = [o["data"]["image/png"] for c in nb.cells if c.cell_type == "code" for o in c.outputs
+                  if "image/png" in o.get("data", {})]
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        for k, data in enumerate(images, start=1):
+            (Path(keep) / f"{path.stem}_{k}.png").write_bytes(base64.b64decode(data))
     print(f"{path.name}: {elapsed:.1f} s, {figures} figures")
