@@ -170,3 +170,19 @@ def test_supported_suite_models_agree_with_lqsim(name: str) -> None:
             bad.append(f"  {what}: tiersim {got[0]:.6g} ± {got[1] or 0:.3g}, lqsim {want[0]:.6g} "
                        f"± {want[1] or 0:.3g} (allowed {allowed:.3g})")
     assert not bad, f"{name}: {len(bad)} of {len(checks)} disagree:\n" + "\n".join(bad)
+
+
+def test_run_writes_lqn_result_xml_that_reads_back(tmp_path: Path) -> None:
+    from tiersim.cli import main
+
+    out = tmp_path / "02-sanity.lqxo"
+    assert main(["run", str(SUITE / "models" / "02-sanity.lqnx"), "--lqxo", str(out), "--no-progress",
+                 "--until", "4000", "--replications", "3"]) == 0
+    back = read_lqxo(out)
+    lqsim = read_lqxo(SUITE / "results" / "02-sanity.lqxo")
+    # the same elements carry results, each with an interval
+    assert set(back["processors"]) == set(lqsim["processors"]) == {"client", "server"}
+    assert set(back["entries"]) == set(lqsim["entries"])
+    u, hw = back["processors"]["server"]["utilization"]
+    assert hw is not None and abs(u - 0.5) < 0.05
+    assert back["entries"]["server"]["phase1-service-time"][1] is not None
