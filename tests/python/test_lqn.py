@@ -50,6 +50,11 @@ def steps_by_id(steps: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {s["id"]: s for s in steps}
 
 
+def branch_heads(s: dict[str, dict[str, Any]], fork: dict[str, Any]) -> list[str]:
+    """A fork's branches, looking through the coin that shuffles branches racing for a station."""
+    return [s[t]["to"][1] if "choose" in s[t] else t for t in fork["fork"]]
+
+
 def test_reference_task_is_a_closed_class_calling_with_geometric_slices() -> None:
     data, m = translate(CLIENT.format(dest="get", calls=2) + SERVER)
     (cls,) = data["classes"]
@@ -195,7 +200,7 @@ def test_activity_graph_becomes_fork_join_branch_loop_and_reply() -> None:
     s = steps_by_id(steps)
     assert steps[0]["id"] == "a"
     fork = s[s["a"]["next"]]
-    assert sorted(fork["fork"]) == ["b1", "b2"]
+    assert branch_heads(s, fork) == ["b1", "b2"]
     join = next(x for x in steps if x.get("join") == fork["id"])
     assert s["b1"]["next"] == s["b2"]["next"] == join["id"]
     assert join["next"] == "j"
@@ -220,14 +225,17 @@ def without_join(graph: str, reply: str) -> str:
 def test_fork_branches_that_never_join_join_at_the_end_of_the_operation() -> None:
     data, _ = translate(without_join(GRAPH, reply="a"))
     s = steps_by_id(data["services"][0]["operations"][0]["steps"])
-    assert s["a"]["next"] == "a /reply" and s[s["a /reply"]["next"]]["fork"] == ["b1", "b2"]
+    assert s["a"]["next"] == "a /reply" and branch_heads(s, s[s["a /reply"]["next"]]) == ["b1", "b2"]
     assert s["b1"]["next"] == s["b2"]["next"]
     assert s[s["b2"]["next"]]["next"] == "exit"
 
 
-def test_a_reply_from_a_parallel_branch_is_refused_by_name() -> None:
-    with pytest.raises(ModelError, match=r"entry 'e'.*reply-activity name='b1'.*AND-fork"):
-        translate(without_join(GRAPH, reply="b1"))
+def test_a_reply_from_a_parallel_branch_replies_inside_the_branch() -> None:
+    data, _ = translate(without_join(GRAPH, reply="b1"))
+    s = steps_by_id(data["services"][0]["operations"][0]["steps"])
+    fork = s[s["a"]["next"]]
+    assert s["b1"]["next"] == "b1 /reply" and s["b1 /reply"]["reply"] is True
+    assert s["b1 /reply"]["next"] == s["b2"]["next"] == f"join {fork['id'].split()[-1]}"
 
 
 @pytest.mark.parametrize(("change", "names"), [
@@ -423,3 +431,14 @@ def test_no_race_when_the_caller_has_no_slice_to_run_or_runs_elsewhere() -> None
     data, _ = translate(CLIENT.format(dest="get", calls=1) + SERVER)
     s = steps_by_id(data["services"][0]["operations"][0]["steps"])
     assert s["get /reply"]["next"] == "get_2"
+
+
+def test_fork_branches_racing_for_one_station_start_in_random_order() -> None:
+    data, _ = translate(GRAPH)
+    s = steps_by_id(data["services"][0]["operations"][0]["steps"])
+    fork = s[s["a"]["next"]]
+    # b1 and b2 both start on processor p: half the time b1 starts behind a zero-time step
+    coin = s[fork["fork"][0]]
+    assert coin["choose"] == "random" and coin["weights"] == [0.5, 0.5]
+    assert s[coin["to"][0]] == {"id": coin["to"][0], "delay": 0, "next": "b1"} and coin["to"][1] == "b1"
+    assert fork["fork"][1] == "b2"

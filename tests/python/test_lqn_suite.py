@@ -39,18 +39,19 @@ SUPPORTED = {
     "13-interlock": 10.0,
     "16-split-interlock": 10.0,
     "32-async-inf": 10.0,
+    "42-activities": 10.0,
+    "43-activities": 10.0,
     "55-replication": 10.0,
     "56-replication": 10.0,
     "75-distributions": 10.0,
     "76-distributions": 10.0,
+    "87-fork": 10.0,
     "90-A01": 10.0,
     "90-B07": 10.0,
 }
 
 # Models tiersim refuses, and the LQN element the error must name.
 REFUSED = {
-    "42-activities": "reply-activity name='fork1'",
-    "43-activities": "reply-activity name='fork1'",
     "61-semaphore": "semaphore='signal'",
     "62-semaphore": "<forwarding dest='app_signal'>",
     "65-buffer": "semaphore='signal'",
@@ -65,7 +66,6 @@ REFUSED = {
     "82-sync": "joins across entries",
     "83-sync": "joins across entries",
     "85-fork": "AND-fork to ['c1', 'c2']",
-    "87-fork": "reply-activity name='b1'",
     "88-quorum": "quorum='2'",
     "89-quorum": "quorum='1'",
 }

@@ -19,8 +19,8 @@ activity is the ``<precedence>`` whose join list (``pre``) names it:
   activity with no successor.
 - no successor: the end of the operation (or, in a loop body, of a pass).
 
-The reply activity of the entry is followed by a ``reply: true`` step (not
-inside a fork's branch: tiersim replies only outside parallel branches).
+The reply activity of the entry is followed by a ``reply: true`` step, also
+inside a fork's branch (the branch replies for the request that forked it).
 """
 
 from __future__ import annotations
@@ -148,7 +148,8 @@ def entry_steps(task: Task, entry_name: str, emit: Emit, reply: bool, where: str
                 if join is None and end != "exit":
                     raise ModelError(f"{where}: the branches of the AND-fork to {[a for a, _ in p.post]} "
                                      f"never join, inside a loop or another fork: not supported")
-                steps.append({"id": sid, "fork": [activity(a, jid) for a, _ in p.post]})
+                heads = [activity(a, jid) for a, _ in p.post]
+                steps.append({"id": sid, "fork": shuffled(sid, heads)})
                 after_join = end if join is None else post_label(task.precedences.index(join), end)
                 steps.append({"id": jid, "join": sid, "next": after_join})
             return sid
@@ -164,6 +165,27 @@ def entry_steps(task: Task, entry_name: str, emit: Emit, reply: bool, where: str
                 steps.append({"id": did, "delay": 0, "next": [{"to": activity(a, did), "p": q},
                                                               {"to": nxt, "p": 1.0 - q}]})
         return f"loop {i}.0"
+
+    def shuffled(fork: str, heads: list[str]) -> list[str]:
+        """Fork targets such that branches racing for one station start in random order.
+
+        The engine starts a fork's branches in the order listed, so two that
+        begin by visiting the same (FCFS) station would always queue in that
+        order; lqsim serves simultaneous requests in either order with equal
+        chance (42-activities: the reply waits for the other branch's slice
+        half the time). Each racing branch but the last starts, with
+        probability 1/2, behind a zero-time step; exact for two branches.
+        """
+        first = {h: next((x.get("visit") for x in steps if x.get("id") == h), None) for h in heads}
+        out = list(heads)
+        for station in {v for v in first.values() if v is not None}:
+            racing = [k for k, h in enumerate(heads) if first[h] == station]
+            for k in racing[:-1]:
+                coin, later = f"{fork} /coin {k}", f"{fork} /later {k}"
+                steps.append({"id": coin, "choose": "random", "to": [later, heads[k]], "weights": [0.5, 0.5]})
+                steps.append({"id": later, "delay": 0, "next": heads[k]})
+                out[k] = coin
+        return out
 
     def activity(name: str, end: str) -> str:
         """Emits ``name`` (once) and returns its first step's id; ``end`` ends a path."""
@@ -185,10 +207,6 @@ def entry_steps(task: Task, entry_name: str, emit: Emit, reply: bool, where: str
         else:
             after = end
         if name in replies:
-            if end.startswith("join "):
-                raise ModelError(f"{where}: <reply-activity name={name!r}> is inside a branch of an "
-                                 f"AND-fork: a reply from a parallel branch is not supported (reply "
-                                 f"before the fork or after its join)")
             rid = f"{name} /reply"
             steps.append({"id": rid, "reply": True, "next": after})
             after = rid

@@ -14,7 +14,8 @@ To run LQN models as lqsim does, such an entry's reply goes on, with
 probability 1/2, through a zero-time step (``delay: 0``), which lets the
 caller's slice reach the processor first. Where the caller runs elsewhere, or
 resumes with a call rather than a slice (16-split-interlock's client), the
-callee is first in lqsim too, and nothing is added.
+callee is first in lqsim too, and nothing is added. (Branches of a fork
+racing for one processor get the same coin: see graph.py's ``shuffled``.)
 """
 
 from __future__ import annotations
