@@ -52,24 +52,46 @@ system:
 """
 
 
-def steps(model: dict[str, Any], cls: str | None = None) -> dict[str, dict[str, Any]]:
-    c = model["classes"][0] if cls is None else next(c for c in model["classes"] if c["name"] == cls)
-    return {s["id"]: s for s in c["steps"]}
+def service(model: dict[str, Any], name: str) -> dict[str, Any]:
+    return next(sv for sv in model.get("services", []) if sv["name"] == name)
+
+
+def route(model: dict[str, Any], owner: str | None = None) -> list[dict[str, Any]]:
+    """The steps of a class (by name; the first by default) or of an operation (``SERVICE.OPERATION``)."""
+    if owner is not None and "." in owner:
+        sv, op = owner.split(".", 1)
+        return next(o for o in service(model, sv)["operations"] if o["name"] == op)["steps"]
+    c = model["classes"][0] if owner is None else next(c for c in model["classes"] if c["name"] == owner)
+    return c["steps"]
+
+
+def steps(model: dict[str, Any], owner: str | None = None) -> dict[str, dict[str, Any]]:
+    return {s["id"]: s for s in route(model, owner)}
+
+
+def all_steps(model: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every step of every class and operation."""
+    out = [s for c in model["classes"] for s in c["steps"]]
+    return out + [s for sv in model.get("services", []) for o in sv["operations"] for s in o["steps"]]
 
 
 def by_name(items: list[dict[str, Any]], name: str) -> dict[str, Any]:
     return next(x for x in items if x["name"] == name)
 
 
-def walk(model: dict[str, Any], cls: str | None = None, choose: int = 0) -> list[dict[str, Any]]:
-    """The steps one request walks when every choose takes option ``choose``."""
-    st = steps(model, cls)
-    c = model["classes"][0] if cls is None else next(c for c in model["classes"] if c["name"] == cls)
-    order = [s["id"] for s in c["steps"]]
-    out, sid = [], order[0]
+def walk(model: dict[str, Any], owner: str | None = None, choose: int = 0) -> list[dict[str, Any]]:
+    """The steps one request walks when every choose takes option ``choose``, into each call
+    (``count`` times) and back."""
+    order = route(model, owner)
+    st = {s["id"]: s for s in order}
+    ids = [s["id"] for s in order]
+    out, sid = [], ids[0]
     while sid != "exit":
         s = st[sid]
         out.append(s)
+        if "call" in s:
+            for _ in range(s.get("count", 1)):
+                out += walk(model, s["call"], choose)
         if "choose" in s:
             sid = s["to"][min(choose, len(s["to"]) - 1)]
         elif "branch" in s:
@@ -77,14 +99,14 @@ def walk(model: dict[str, Any], cls: str | None = None, choose: int = 0) -> list
         elif "fork" in s:
             sid = s["fork"][0]
         else:
-            sid = s.get("next", order[order.index(sid) + 1] if order.index(sid) + 1 < len(order) else "exit")
+            sid = s.get("next", ids[ids.index(sid) + 1] if ids.index(sid) + 1 < len(ids) else "exit")
     return out
 
 
 def actions(path: list[dict[str, Any]]) -> list[str]:
     out = []
     for s in path:
-        for key in ("visit", "acquire", "release", "delay", "choose", "branch", "fork", "join"):
+        for key in ("visit", "acquire", "release", "delay", "choose", "branch", "fork", "join", "call"):
             if key in s:
                 out.append(f"{key} {s[key] if isinstance(s[key], str) else ''}".strip())
                 break
@@ -116,13 +138,29 @@ def test_the_compiled_step_graph_is_visible() -> None:
                   workload=Open(rps=5))
     model = shop.to_model()
     assert isinstance(model, tiersim.Model)
-    assert model.station_names == ["web1_cpu", "web2_cpu", "db1_cpu", "db1_disk"]
-    assert model.pool_names == ["web1_threads", "web2_threads"]
+    assert model.station_names == [] and model.pool_names == []  # every resource belongs to a tier's service
+    data = model.to_dict()
+    assert [(sv["name"], sv.get("replicas", 1), sv.get("threads")) for sv in data["services"]] == [
+        ("web", 2, 10), ("db", 1, None)]
+    assert [st["name"] for st in service(data, "db")["stations"]] == ["cpu", "disk"]
     text = shop.describe()
-    assert "web1_threads" in text and "tiers[0].threads" in text and "choose: round_robin over 2" in text
+    assert "web.threads" in text and "tiers[0].threads" in text and "2 server(s), round_robin" in text
     graph = shop.describe(steps=True)
-    assert "'web balance': choose round_robin -> ['web1 thread', 'web2 thread']" in graph
-    assert "'web1>db1 read': visit db1_disk" in graph
+    assert "class 't' (open, 5 requests/s): 1 steps\n  'web call': call web.t -> 'exit'" in graph
+    assert "operation 'db.t': 1 steps\n  'read': visit disk" in graph
+
+
+def test_a_tier_compiles_once_whatever_its_number_of_servers() -> None:
+    def model(n: int) -> dict[str, Any]:
+        tiers = [Tier("web", servers=n, threads=10, connections=[ConnectionPool(5, to="app")]),
+                 Tier("app", servers=n, threads=10, balancer="shortest_queue"), Tier("db", servers=n)]
+        tx = Transaction("t").at("web", cpu_ms=1).at("app", cpu_ms=1).at("db", cpu_ms=1)
+        return simple(tiers, tx)
+
+    small, large = model(2), model(500)
+    assert all_steps(small) == all_steps(large)
+    assert [sv["replicas"] for sv in large["services"]] == [500, 500, 500]
+    assert len(json.dumps(large)) < len(json.dumps(small)) + 10
 
 
 # -- hardware ------------------------------------------------------------------------------
@@ -131,8 +169,9 @@ def test_the_compiled_step_graph_is_visible() -> None:
 def test_cpu_cores_and_clock_become_a_ps_station_with_servers_and_speed() -> None:
     m = simple([Tier("app", server=Server(cpu=Cpu(cores=8, clock_ghz=3.0)))],
                Transaction("t", tier="app", cpu_ms=6), reference_clock_ghz=2.0)
-    assert m["stations"] == [{"name": "app1_cpu", "discipline": "ps", "servers": 8, "speed": 1.5}]
-    (visit,) = m["classes"][0]["steps"]
+    assert service(m, "app")["stations"] == [{"name": "cpu", "discipline": "ps", "servers": 8, "speed": 1.5}]
+    assert m["stations"] == []
+    (visit,) = route(m, "app.t")
     assert visit["service"] == {"dist": "exponential", "mean": 0.006}  # reference work; speed scales it
 
 
@@ -140,7 +179,7 @@ def test_service_cv_chooses_the_distribution() -> None:
     for cv, expected in ((0, 0.006), (1, {"dist": "exponential", "mean": 0.006}),
                          (0.5, {"dist": "lognormal", "mean": 0.006, "cv": 0.5})):
         m = simple([Tier("app")], Transaction("t", tier="app", cpu_ms=6), service_cv=cv)
-        assert m["classes"][0]["steps"][0]["service"] == expected
+        assert route(m, "app.t")[0]["service"] == expected
 
 
 def test_disk_costs_raid_storage_cache_and_san() -> None:
@@ -151,34 +190,35 @@ def test_disk_costs_raid_storage_cache_and_san() -> None:
     assert ssd.io_ms(64, random=True) == ssd.io_ms(64, random=False) == pytest.approx(0.2 + 0.065536)
     disk = Disk(kind="ssd", raid=6, cache_hit_ratio=0.25, cache_ms=0.05, san=San(hba_mbps=8000, switch_ms=0.1))
     m = simple([Tier("db", server=Server(disk=disk))], Transaction("t", tier="db", reads=[Read(kib=8)]))
-    assert by_name(m["stations"], "db1_disk")["servers"] == 6
-    st = steps(m)
+    assert by_name(service(m, "db")["stations"], "disk")["servers"] == 6
+    st = steps(m, "db.t")
     (cache,) = [s for s in st.values() if "choose" in s]
     assert cache["choose"] == "random" and cache["weights"] == [0.25, 0.75]
     hit, miss = (st[x] for x in cache["to"])
     assert hit["delay"] == pytest.approx(0.00005)
-    assert miss["visit"] == "db1_hba" and st[miss["next"]]["delay"] == pytest.approx(0.0001)
-    assert st[st[miss["next"]]["next"]]["visit"] == "db1_disk"
+    assert miss["visit"] == "hba" and st[miss["next"]]["delay"] == pytest.approx(0.0001)
+    assert st[st[miss["next"]]["next"]]["visit"] == "disk"
 
 
 def test_memory_is_an_overcommit_pool_and_a_page_fault_branch_before_cpu_work() -> None:
     srv = Server(cpu=Cpu(cores=4), memory=Memory(2048, page_kib=64), disk=Disk(kind="hdd", rpm=7200, seek_ms=8))
     m = simple([Tier("app", server=srv)], Transaction("t", tier="app", cpu_ms=10, mem_mb=300, cpu_after_ms=5))
-    assert by_name(m["pools"], "app1_memory") == {"name": "app1_memory", "capacity": 2048, "on_full": "overcommit"}
+    assert by_name(service(m, "app")["pools"], "memory") == {"name": "memory", "capacity": 2048,
+                                                             "on_full": "overcommit"}
     path = walk(m)
-    assert actions(path) == ["acquire app1_memory", "branch app1_memory", "visit app1_cpu",
-                             "branch app1_memory", "visit app1_cpu", "release app1_memory"]
-    assert path[0]["tokens"] == 300
-    page_in = steps(m)[path[1]["over"]]
-    assert page_in["visit"] == "app1_disk"
+    assert actions(path) == ["call app.t", "acquire memory", "branch memory", "visit cpu",
+                             "branch memory", "visit cpu", "release memory"]
+    assert path[1]["tokens"] == 300
+    page_in = steps(m, "app.t")[path[2]["over"]]
+    assert page_in["visit"] == "disk"
     assert page_in["service"]["mean"] == pytest.approx(srv.disk.io_ms(64) / 1000)
-    assert page_in["next"] == path[1]["under"]
+    assert page_in["next"] == path[2]["under"]
 
 
 def test_a_latch_is_a_capacity_one_pool_around_latched_cpu_work() -> None:
     m = simple([Tier("app", server=Server(memory=Memory(1024, latch_ms=0.5)))], Transaction("t", tier="app", cpu_ms=3))
-    assert actions(walk(m)) == ["acquire app1_latch", "visit app1_cpu", "release app1_latch", "visit app1_cpu"]
-    assert by_name(m["pools"], "app1_latch")["capacity"] == 1
+    assert actions(walk(m, "app.t")) == ["acquire latch", "visit cpu", "release latch", "visit cpu"]
+    assert by_name(service(m, "app")["pools"], "latch")["capacity"] == 1
 
 
 def test_nic_link_router_and_latency_along_a_path() -> None:
@@ -190,12 +230,13 @@ def test_nic_link_router_and_latency_along_a_path() -> None:
     assert by_name(m["stations"], "lan")["servers"] == 2
     acts = actions(walk(m))
     # client -> web: core only (its path); web -> app: web's NIC, then the default path (core,
-    # lan); the empty reply app -> web: no NIC on app, core's per-message cost, both latencies
-    # (an empty message takes no time on the lan); web -> client: web's NIC, core.
-    assert acts == ["visit core", "delay", "visit web1_nic", "visit core", "delay", "visit lan", "delay",
-                    "visit core", "delay", "delay", "visit web1_nic", "visit core", "delay"]
+    # lan); app does no work; the empty reply app -> web: no NIC on app, core's per-message
+    # cost, both latencies (an empty message takes no time on the lan); web -> client: web's
+    # NIC (in web's operation, holding its thread), then core (back on the client's side).
+    assert acts == ["visit core", "delay", "call web.t", "visit nic", "visit core", "delay", "visit lan", "delay",
+                    "call app.t", "delay", "visit core", "delay", "delay", "visit nic", "visit core", "delay"]
     st = walk(m)
-    assert st[2]["service"]["mean"] == pytest.approx(20e-6 + 10 * 8192 / 100e6)
+    assert st[3]["service"]["mean"] == pytest.approx(20e-6 + 10 * 8192 / 100e6)
     assert st[-2]["service"]["mean"] == pytest.approx(50 * 8192 / 400e6 + 10e-6)
     assert st[-1]["delay"] == pytest.approx(0.00005)
 
@@ -204,7 +245,7 @@ def test_a_window_limits_one_transfer_and_streams_split_it() -> None:
     net = Network(links=[Link("wan", 1000, latency_ms=20)], default=["wan"], window_kib=64)
     tx = Transaction("get", tier="files", reply_kib=1024)
     m = simple([Tier("files")], tx, network=net)
-    stall = [s for s in walk(m) if s["id"].endswith("window")]
+    stall = [s for s in all_steps(m) if s["id"].endswith("window")]
     rtt = 0.040
     window_rate = 64 * 8192 / rtt  # bit/s
     rest_bits = (1024 - 64) * 8192
@@ -212,9 +253,9 @@ def test_a_window_limits_one_transfer_and_streams_split_it() -> None:
     assert stall[0]["delay"] == pytest.approx(rest_bits / window_rate - rest_bits / 1e9)
     net.streams = 4
     m4 = simple([Tier("files")], tx, network=net)
-    forks = [s for s in steps(m4).values() if "fork" in s]
+    forks = [s for s in all_steps(m4) if "fork" in s]
     assert len(forks) == 1 and len(forks[0]["fork"]) == 4
-    stall4 = [s["delay"] for s in steps(m4).values() if s["id"].endswith("window")]
+    stall4 = [s["delay"] for s in all_steps(m4) if s["id"].endswith("window")]
     rest4 = (256 - 64) * 8192
     assert stall4 == pytest.approx([rest4 / window_rate - rest4 / 1e9] * 4)
 
@@ -224,65 +265,68 @@ def test_compression_costs_cpu_and_saves_bytes() -> None:
     tx = Transaction("t", tier="web", calls=[Call("app", reply_kib=100,
                                                   compress=Compression(0.25, cpu_us_per_kib=10,
                                                                        decompress_us_per_kib=2))])
-    path = walk(simple(tiers, tx))
-    assert actions(path) == ["visit app1_cpu", "visit app1_nic", "visit web1_cpu"]
-    assert path[0]["service"]["mean"] == pytest.approx(100 * 10e-6)   # compress at the sender
-    assert path[1]["service"]["mean"] == pytest.approx(25 * 8192 / 100e6)  # a quarter of the bytes
-    assert path[2]["service"]["mean"] == pytest.approx(100 * 2e-6)    # decompress at the receiver
+    m = simple(tiers, tx)
+    app, web = route(m, "app.t"), walk(m, "web.t")
+    assert actions(app) == ["visit cpu", "visit nic"]
+    assert app[0]["service"]["mean"] == pytest.approx(100 * 10e-6)   # compress at the sender
+    assert app[1]["service"]["mean"] == pytest.approx(25 * 8192 / 100e6)  # a quarter of the bytes
+    assert actions(web) == ["call app.t", "visit cpu", "visit nic", "visit cpu"]
+    assert web[-1]["service"]["mean"] == pytest.approx(100 * 2e-6)    # decompress at the receiver
 
 
 # -- tiers, pools, calls -------------------------------------------------------------------
 
 
-def test_each_server_gets_its_own_resources_and_the_balancer_is_a_choose_step() -> None:
+def test_a_tier_is_a_service_whose_replicas_are_its_servers() -> None:
     tier = Tier("app", servers=3, balancer="shortest_queue", threads=8, connections=[ConnectionPool(4, to="db")],
                 server=Server(cpu=Cpu(2), memory=Memory(512), disk=Disk(), nic=Nic()))
     m = simple([tier, Tier("db")], Transaction("t", tier="app", calls=[Call("db")]))
-    for i in (1, 2, 3):
-        assert {f"app{i}_cpu", f"app{i}_disk", f"app{i}_nic"} <= {s["name"] for s in m["stations"]}
-        assert {f"app{i}_threads", f"app{i}_memory", f"app{i}_conn_db"} <= {p["name"] for p in m["pools"]}
-    (lb,) = [s for s in m["classes"][0]["steps"] if "choose" in s]
-    assert lb["choose"] == "shortest_queue" and lb["by"] == ["app1_threads", "app2_threads", "app3_threads"]
-    assert len(lb["to"]) == 3
-    no_threads = simple([Tier("app", servers=2, balancer="shortest_queue")], Transaction("t", tier="app", cpu_ms=1))
-    assert no_threads["classes"][0]["steps"][0]["by"] == ["app1_cpu", "app2_cpu"]
+    app = service(m, "app")
+    assert (app["replicas"], app["balancer"], app["threads"]) == (3, "shortest_queue", 8)
+    assert [s["name"] for s in app["stations"]] == ["cpu", "disk", "nic"]
+    assert [p["name"] for p in app["pools"]] == ["memory", "conn_db"]
+    assert "balancer" not in service(m, "db") and "replicas" not in service(m, "db")
+    assert not [s for s in all_steps(m) if "choose" in s]  # the balancer is the service's, not a step
+    for balancer in ("round_robin", "random", "least_utilized"):
+        lb = simple([Tier("app", servers=2, balancer=balancer)], Transaction("t", tier="app", cpu_ms=1))
+        assert service(lb, "app")["balancer"] == balancer
 
 
 def test_a_sync_call_holds_the_callers_thread_and_an_async_call_gives_it_back() -> None:
     tiers = [Tier("web", threads=10), Tier("app", threads=5)]
     sync = actions(walk(simple(tiers, Transaction("t", tier="web", cpu_ms=1, calls=[Call("app", cpu_ms=2)]))))
-    assert sync == ["acquire web1_threads", "visit web1_cpu", "acquire app1_threads", "visit app1_cpu",
-                    "release app1_threads", "release web1_threads"]
+    assert sync == ["call web.t", "visit cpu", "call app.t", "visit cpu"]
     async_ = actions(walk(simple(tiers, Transaction("t", tier="web", cpu_ms=1,
                                                     calls=[Call("app", cpu_ms=2, mode="async")]))))
-    assert async_ == ["acquire web1_threads", "visit web1_cpu", "release web1_threads", "acquire app1_threads",
-                      "visit app1_cpu", "release app1_threads", "acquire web1_threads", "release web1_threads"]
+    assert async_ == ["call web.t", "visit cpu", "release threads", "call app.t", "visit cpu", "acquire threads"]
 
 
 def test_async_io_gives_the_thread_back_during_the_reads() -> None:
     tier = Tier("db", threads=4, server=Server(disk=Disk()))
     acts = actions(walk(simple([tier], Transaction("t", tier="db", cpu_ms=1, io_mode="async",
                                                    reads=[Read(count=2)], writes=[Write(random=False)]))))
-    assert acts == ["acquire db1_threads", "visit db1_cpu", "release db1_threads", "visit db1_disk",
-                    "visit db1_disk", "visit db1_disk", "acquire db1_threads", "release db1_threads"]
+    assert acts == ["call db.t", "visit cpu", "release threads", "visit disk", "visit disk", "visit disk",
+                    "acquire threads"]
 
 
 def test_a_connection_is_held_from_the_first_call_to_a_tier_to_the_last() -> None:
     tiers = [Tier("app", connections=[ConnectionPool(3, to="db")]), Tier("db")]
     tx = Transaction("t", tier="app", calls=[Call("db", cpu_ms=1, times=2), Call("db", cpu_ms=2)])
-    assert actions(walk(simple(tiers, tx))) == ["acquire app1_conn_db", "visit db1_cpu", "visit db1_cpu",
-                                                "visit db1_cpu", "release app1_conn_db"]
-    ids = [s["id"] for s in walk(simple(tiers, tx))]
-    assert ids[1:4] == ["app1>db1#1 cpu", "app1>db1#2 cpu", "app1>db1#3 cpu"]
-
-
-def test_per_server_copies_multiply_only_where_a_thread_is_held() -> None:
-    tiers = [Tier("web", servers=2, threads=10), Tier("app", servers=3, threads=10)]
-    tx = Transaction("t", tier="web", cpu_ms=1, calls=[Call("app", cpu_ms=1)])
     m = simple(tiers, tx)
-    visits = [s for s in m["classes"][0]["steps"] if s.get("visit", "").startswith("app")]
-    assert len(visits) == 6  # one app copy per web server holding its thread
-    assert {s["id"] for s in visits} == {f"web{i}>app{j} cpu" for i in (1, 2) for j in (1, 2, 3)}
+    assert actions(walk(m)) == ["call app.t", "acquire conn_db", "call db.t", "visit cpu", "visit cpu",
+                                "call db.t#2", "visit cpu", "release conn_db"]
+    calls = [s for s in route(m, "app.t") if "call" in s]
+    assert [(s["call"], s.get("count", 1)) for s in calls] == [("db.t", 2), ("db.t#2", 1)]
+    assert [o["name"] for o in service(m, "db")["operations"]] == ["t", "t#2"]
+
+
+def test_repeated_calls_with_work_on_the_callers_side_are_written_out_in_turn() -> None:
+    net = Network(links=[Link("lan", 1000, latency_ms=0.1)], default=["lan"])
+    tiers = [Tier("app"), Tier("db")]
+    m = simple(tiers, Transaction("t", tier="app", calls=[Call("db", cpu_ms=1, times=3)]), network=net)
+    calls = [s for s in route(m, "app.t") if "call" in s]
+    assert [s["id"] for s in calls] == ["db#1 call", "db#2 call", "db#3 call"]
+    assert {s["call"] for s in calls} == {"db.t"} and not any("count" in s for s in calls)
 
 
 def test_row_locks_admission_cache_parallel_and_external_systems() -> None:
@@ -294,14 +338,19 @@ def test_row_locks_admission_cache_parallel_and_external_systems() -> None:
     m = simple(tiers, tx, externals=[ExternalSystem("pay", latency_ms=80, concurrency=5)])
     pools = {p["name"]: p for p in m["pools"]}
     assert pools["app_admission"] == {"name": "app_admission", "capacity": 50, "on_full": "reject"}
-    assert pools["db1_admission"]["on_full"] == "reject" and "db_admission" not in pools
+    assert by_name(service(m, "db")["pools"], "admission") == {"name": "admission", "capacity": 20,
+                                                               "on_full": "reject"}
+    assert "db_admission" not in pools
     assert pools["db_stock"] == {"name": "db_stock", "capacity": 1, "keys": 1000}
     assert pools["pay_slots"]["capacity"] == 5 and by_name(m["stations"], "pay")["discipline"] == "delay"
-    st = steps(m)
+    assert actions(walk(m))[:3] == ["acquire app_admission", "call app.t", "fork"]
+    st = steps(m, "app.t")
     (fork,) = [s for s in st.values() if "fork" in s]
     assert [st[b]["service"]["mean"] for b in fork["fork"]] == [0.002] * 4
-    (lock,) = [s for s in st.values() if s.get("acquire") == "db_stock"][:1]
+    (lock,) = [s for s in route(m, "db.t") if s.get("acquire") == "db_stock"]
     assert lock["key"] == {"hot_fraction": 0.3, "hot_keys": 2}
+    assert actions(route(m, "db.t")) == ["acquire admission", "acquire db_stock", "visit cpu", "release db_stock",
+                                         "release admission"]
     cache = next(s for s in st.values() if s.get("choose") == "random")
     assert cache["weights"] == [0.9, pytest.approx(0.1)]
     assert st[cache["to"][0]]["delay"] == pytest.approx(0.0002)
@@ -341,7 +390,8 @@ def test_closed_and_batch_workloads_pick_transactions_at_random_from_the_mix() -
 def test_an_infrastructure_file_loads_as_a_core_model(write_model: Any) -> None:
     path = write_model(MINIMAL, "mini.yaml")
     model = tiersim.load(path)
-    assert model.station_names == ["web1_cpu"] and model.run_settings == {"until": 100, "replications": 2, "seed": 3}
+    assert service(model.to_dict(), "web")["stations"] == [{"name": "cpu", "discipline": "ps", "servers": 2}]
+    assert model.run_settings == {"until": 100, "replications": 2, "seed": 3}
     assert tiersim.loads(MINIMAL) == model
     system = infra.load(path)
     assert system.to_model() == model
@@ -349,7 +399,7 @@ def test_an_infrastructure_file_loads_as_a_core_model(write_model: Any) -> None:
     jpath = write_model(json.dumps(system.to_dict()), "mini.json")
     assert tiersim.load(jpath) == model
     r = model.run(progress=False)
-    assert r.stations.loc[0, "name"] == "web1_cpu"
+    assert r.stations.loc[0, "name"] == "web.cpu"
 
 
 def test_the_cli_runs_and_checks_an_infrastructure_file(write_model: Any, run_cli: Any) -> None:
@@ -357,7 +407,7 @@ def test_the_cli_runs_and_checks_an_infrastructure_file(write_model: Any, run_cl
     out = run_cli("run", path, "--json")
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
-    assert doc["model"] == "mini" and doc["stations"][0]["name"] == "web1_cpu"
+    assert doc["model"] == "mini" and doc["stations"][0]["name"] == "web.cpu"
     bad = write_model(MINIMAL.replace("cores: 2", "cores: 0"), "bad.yaml")
     out = run_cli("check", bad)
     assert out.returncode == 2
@@ -394,8 +444,8 @@ BAD = [
      "did you mean 'lan'?"),
     ("network: {paths: [{between: [client, wbe], via: []}]}", "system.network.paths[0].between[1]",
      "did you mean 'web'?"),
-    ("network: {links: [{name: web1_cpu, bandwidth_mbps: 100}]}", "system.network.links[0]",
-     "'web1_cpu' is also used by tiers[0].server.cpu"),
+    ("network: {links: [{name: cpu, bandwidth_mbps: 100}]}", "system.network.links[0]",
+     "'cpu' is the name of a server's own resource"),
 ]
 
 BASE = {
@@ -434,10 +484,10 @@ def test_the_report_speaks_in_the_systems_terms() -> None:
     s = infra.loads(MINIMAL)
     r = s.run()
     rep = s.report(r)
-    assert list(rep.columns) == ["owner", "resource", "name", "kind", "utilization", "queue", "wait",
-                                 "throughput", "note"]
-    row = rep.set_index("name").loc["web1_cpu"]
-    assert row["owner"] == "web1" and row["resource"] == "cpu"
+    assert list(rep.columns) == ["owner", "resource", "name", "kind", "replicas", "utilization", "utilization_max",
+                                 "queue", "wait", "throughput", "note"]
+    row = rep.set_index("name").loc["web.cpu"]
+    assert row["owner"] == "web" and row["resource"] == "cpu" and row["replicas"] == 1
     assert row["utilization"] == pytest.approx(50 * 0.010 / 2, rel=0.2)
 
 

@@ -66,7 +66,7 @@ def test_raid_of_k_disks_behaves_as_k_servers(k: int) -> None:
     sysm = one_tier(Server(disk=Disk(**HDD, raid=k)), Transaction("read", tier="db", reads=[Read(kib=8)]),
                     Open(rps=lam))
     r = sysm.run(until=200, warmup=10, replications=6, seed=11)
-    d = station(r, "db1_disk")
+    d = station(r, "db.disk")
     th = analytic.mmc(lam, 1 / s_io, k)
     assert d["servers"] == k
     assert covers(d["ci95"]["mean_wait"], th.mean_wait, 0.03)
@@ -77,7 +77,7 @@ def test_a_storage_cache_hit_skips_the_disk() -> None:
     disk = Disk(kind="ssd", latency_ms=2, cache_hit_ratio=0.75, cache_ms=0.1)
     sysm = one_tier(Server(disk=disk), Transaction("read", tier="db", reads=[Read(kib=0)]), Open(rps=100))
     r = sysm.run(until=200, warmup=10, replications=4, seed=12)
-    assert covers(station(r, "db1_disk")["ci95"]["throughput"], 25.0, 0.02)
+    assert covers(station(r, "db.disk")["ci95"]["throughput"], 25.0, 0.02)
     # Mean response: 3/4 hits of 0.1 ms, 1/4 an M/M/1 (lambda 25, S 2 ms).
     th = 0.75 * 0.0001 + 0.25 * analytic.mm1(25, 500).mean_response
     assert covers(klass(r, "read")["response"]["ci95"], th, 0.03)
@@ -123,7 +123,7 @@ def test_an_admission_limit_rejects_the_fraction_mmck_predicts() -> None:
     c = klass(r, "req")
     assert c["loss_probability"] == pytest.approx(th.loss_probability, rel=0.04)
     assert pool(r, "app_admission")["rejections"] == pytest.approx(c["losses"])
-    assert covers(station(r, "app1_cpu")["ci95"]["mean_in_system"], th.mean_in_system, 0.02)
+    assert covers(station(r, "app.cpu")["ci95"]["mean_in_system"], th.mean_in_system, 0.02)
 
 
 def test_an_external_system_with_limited_concurrency_queues_as_erlang_c() -> None:
@@ -142,7 +142,7 @@ def test_a_latch_is_a_single_server_queue_for_the_latched_work() -> None:
     sysm = one_tier(Server(cpu=Cpu(cores=256), memory=Memory(1024, latch_ms=2)),
                     Transaction("get", tier="app", cpu_ms=1), Open(rps=250))
     r = sysm.run(until=400, warmup=20, replications=6, seed=33)
-    assert covers(pool(r, "app1_latch")["ci95"]["mean_wait"], analytic.mm1(250, 500).mean_wait, 0.04)
+    assert covers(pool(r, "app.latch")["ci95"]["mean_wait"], analytic.mm1(250, 500).mean_wait, 0.04)
 
 
 # -- memory ------------------------------------------------------------------------------------
@@ -157,7 +157,7 @@ def test_memory_overflow_pages_in_proportion_to_the_overflow() -> None:
     share = float(rep.loc["memory", "note"].split()[-1].rstrip("%")) / 100
     assert share == pytest.approx(1 / 3, abs=0.012)
     assert rep.loc["memory", "utilization"] == pytest.approx(1.5, rel=0.01)
-    assert station(r, "app1_swap")["throughput"] == pytest.approx(klass(r, "job")["throughput"] / 3, rel=0.04)
+    assert station(r, "app.swap")["throughput"] == pytest.approx(klass(r, "job")["throughput"] / 3, rel=0.04)
 
 
 # -- scale-up and bandwidth -------------------------------------------------------------------
@@ -169,7 +169,7 @@ def test_doubling_the_clock_halves_the_cpu_demand(clock: float) -> None:
                   tiers=[Tier("app", server=Server(cpu=Cpu(cores=1, clock_ghz=clock)))],
                   transactions=[Transaction("req", tier="app", cpu_ms=8)], workload=Open(rps=60))
     r = sysm.run(until=1000, warmup=50, replications=6, seed=51)
-    cpu = station(r, "app1_cpu")
+    cpu = station(r, "app.cpu")
     s = 0.008 * 2.0 / clock
     assert cpu["mean_service"] == pytest.approx(s, rel=0.015)
     assert covers(cpu["ci95"]["mean_response"], analytic.mg1_ps(60, s).mean_response, 0.02)
@@ -184,7 +184,7 @@ def test_doubling_the_bandwidth_halves_the_transfer_time(mbps: float) -> None:
                   transactions=[Transaction("page", tier="web", reply_kib=100)], workload=Open(rps=40))
     r = sysm.run(until=1000, warmup=50, replications=6, seed=52)
     t = 100 * 1024 * 8 / (mbps * 1e6)
-    for name in ("web1_nic", "wan"):
+    for name in ("web.nic", "wan"):
         st = station(r, name)
         assert st["mean_service"] == pytest.approx(t, rel=0.015)
     # Two M/M/1 queues in tandem (Burke), and 5 ms of latency each way (the empty request
@@ -209,7 +209,7 @@ def test_async_io_raises_throughput_when_threads_are_the_limit() -> None:
     x_sync, x_async = klass(sync, "req")["throughput"], klass(async_, "req")["throughput"]
     # Sync: each of the 4 threads is held for 2 + 10 ms, nothing else queues: X = 4/0.012.
     assert x_sync == pytest.approx(4 / 0.012, rel=0.02)
-    assert pool(sync, "app1_threads")["utilization"] > 0.99
+    assert pool(sync, "app.threads")["utilization"] > 0.99
     # Async: a thread is held only for the CPU work, so the 4 threads act as 4 servers for it:
     # a product-form closed network (4-server CPU, 16-server disk, think 0.1 s).
     mva = analytic.exact_mva_ld([0.002, 0.010], [4, 16], [False, False], 0.1, 100)
@@ -222,7 +222,7 @@ def test_async_io_does_nothing_when_the_disk_is_the_limit() -> None:
     async_ = io_system("async", raid=1).run(until=300, warmup=20, replications=4, seed=64)
     for r in (sync, async_):
         assert klass(r, "req")["throughput"] == pytest.approx(100.0, rel=0.02)  # 1 / 10 ms
-        assert station(r, "app1_disk")["utilization"] > 0.99
+        assert station(r, "app.disk")["utilization"] > 0.99
 
 
 # -- batch makespan -----------------------------------------------------------------------------
@@ -289,7 +289,7 @@ def test_a_binding_thread_pool_is_a_closed_network_of_its_threads() -> None:
     # 3 customers, so the system's throughput is MVA's X(3) of that sub-network.
     r = three_tier(3, users=100, think=0.2).run(until=600, warmup=50, replications=6, seed=82)
     sub = analytic.exact_mva_ld([0.010, 0.010, 0.016], [4, 2, 1], [False] * 3, 0.0, 3)
-    assert pool(r, "app1_threads")["utilization"] > 0.995
+    assert pool(r, "app.threads")["utilization"] > 0.995
     assert covers(klass(r, "order")["throughput_ci95"], float(sub.throughput[3]), 0.01)
     # With ample threads the same users get close to the disk's 62.5/s: the pool, not the
     # disk, is what limits here.

@@ -18,11 +18,11 @@ which station or pool each resource became.
 ...                   .at("app", cpu_ms=5, calls=[Query("db", cpu_ms=1, reads=[Read(kib=8)], times=3)])
 ...                   .reply(kib=20)],
 ...     workload=Open(rps=100))
->>> shop.to_model().station_names
-['web1_cpu', 'web2_cpu', 'app1_cpu', 'db1_cpu', 'db1_disk']
+>>> [(sv["name"], sv.get("replicas", 1)) for sv in shop.to_model().to_dict()["services"]]
+[('web', 2), ('app', 1), ('db', 1)]
 >>> r = shop.run(until=200, warmup=20, replications=2, seed=1)
 >>> r.bottleneck["station"]
-'app1_cpu'
+'app.cpu'
 """
 
 from __future__ import annotations

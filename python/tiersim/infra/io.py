@@ -289,8 +289,8 @@ def model_from_document(data: Any, source: str = "<string>") -> Model:
     ...        "system": {"tiers": [{"name": "web"}],
     ...                   "transactions": [{"name": "hit", "tier": "web", "cpu_ms": 10}],
     ...                   "workload": {"type": "open", "rps": 50}}}
-    >>> model_from_document(doc).station_names
-    ['web1_cpu']
+    >>> [sv["name"] for sv in model_from_document(doc).to_dict()["services"]]
+    ['web']
     """
     system = from_document(data, source)
     try:

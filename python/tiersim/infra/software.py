@@ -18,7 +18,8 @@ __all__ = ["ThreadPool", "ConnectionPool", "RowLocks", "Cache", "AdmissionLimit"
 
 @dataclass
 class ThreadPool(Component):
-    """``size`` worker threads per server: a pool ``<server>_threads``. A request holds one
+    """``size`` worker threads per server: the tier's service's ``threads`` (results:
+    ``<tier>.threads``). A request holds one
     from arriving at the server until it replies — across synchronous calls to other
     tiers (the thread waits, its CPU stays idle) but not across asynchronous ones.
 
@@ -35,7 +36,8 @@ class ThreadPool(Component):
 
 @dataclass
 class ConnectionPool(Component):
-    """``size`` connections per server of this tier to tier ``to``: a pool ``<server>_conn_<to>``.
+    """``size`` connections per server of this tier to tier ``to``: a pool ``conn_<to>`` of the
+    tier's service (results: ``<tier>.conn_<to>``).
     A request takes one before its first call to ``to`` at this server and gives it
     back after its last (one connection per transaction, as a DB session).
 

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Server", "Tier", "Path", "Network", "System", "BALANCERS", "CLIENT"]
 
-BALANCERS = ["round_robin", "random", "shortest_queue"]
+BALANCERS = ["round_robin", "random", "shortest_queue", "least_utilized"]
 CLIENT = "client"
 """The endpoint name of the users' side in network paths."""
 
@@ -66,8 +66,10 @@ class Server(Component):
 
 @dataclass
 class Tier(Component):
-    """``servers`` identical servers behind a ``balancer``; each server gets its own copy of
-    every station and pool (``web1_cpu``, ``web2_threads``, ...). Scale out with ``servers``.
+    """``servers`` identical servers behind a ``balancer`` (``round_robin``, ``random``,
+    ``shortest_queue`` or ``least_utilized``): one service of the core with a replica per
+    server, each with its own copy of every station and pool (results: ``web.cpu``,
+    ``web.threads``, ... over all replicas). Scale out with ``servers``.
 
     ``threads`` (a :class:`ThreadPool` or its size), ``connections`` (pools to
     other tiers), ``admission`` (an :class:`AdmissionLimit`) and ``locks`` (row-lock
@@ -284,8 +286,8 @@ class System:
     >>> from tiersim.infra import Cpu, Open
     >>> s = System("one", tiers=[Tier("web", server=Server(cpu=Cpu(cores=2)))],
     ...            transactions=[Transaction("hit", tier="web", cpu_ms=10)], workload=Open(rps=50))
-    >>> s.to_model().station_names
-    ['web1_cpu']
+    >>> s.to_model()
+    <Model 'one': 0 stations, 0 pools, 1 class>
     """
 
     def __init__(self, name: str = "system", tiers: Iterable[Tier] = (),
@@ -373,8 +375,8 @@ class System:
         >>> s = System("s", tiers=[Tier("web", server=Server(cpu=Cpu(cores=2)))],
         ...            transactions=[Transaction("hit", tier="web", cpu_ms=10)], workload=Open(rps=50))
         >>> c = s.compile()
-        >>> c.model["stations"], c.element("web1", "cpu").component
-        ([{'name': 'web1_cpu', 'discipline': 'ps', 'servers': 2}], 'tiers[0].server.cpu')
+        >>> c.model["services"][0]["stations"], c.element("web", "cpu").component
+        ([{'name': 'cpu', 'discipline': 'ps', 'servers': 2}], 'tiers[0].server.cpu')
         """
         from .compile import compile_system
 
@@ -386,7 +388,7 @@ class System:
         >>> s = System("s", tiers=[Tier("web", server=Server(cpu=Cpu(cores=2)))],
         ...            transactions=[Transaction("hit", tier="web", cpu_ms=10)], workload=Open(rps=50))
         >>> s.to_model()
-        <Model 's': 1 station, 0 pools, 1 class>
+        <Model 's': 0 stations, 0 pools, 1 class>
         """
         from ..model import Model
 
@@ -398,13 +400,16 @@ class System:
         >>> s = System("s", tiers=[Tier("web", server=Server(cpu=Cpu(cores=2)))],
         ...            transactions=[Transaction("hit", tier="web", cpu_ms=10)], workload=Open(rps=50))
         >>> print(s.describe(steps=True))
-        system 's' -> core model 's': 1 stations, 0 pools, 1 classes
+        system 's' -> core model 's': 1 services (1 operations), 0 stations, 0 pools, 1 classes
         <BLANKLINE>
-        web1:
-          cpu -> station web1_cpu  ps, 2 core(s), speed 1   [tiers[0].server.cpu]
+        web:
+          servers -> service web      1 server(s)   [tiers[0]]
+          cpu     -> station web.cpu  x1 ps, 2 core(s), speed 1   [tiers[0].server.cpu]
         <BLANKLINE>
         class 'hit' (open, 50 requests/s): 1 steps
-          'web1 cpu': visit web1_cpu exponential mean 10 ms -> 'exit'
+          'web call': call web.hit -> 'exit'
+        operation 'web.hit': 1 steps
+          'cpu': visit cpu exponential mean 10 ms -> 'exit'
         """
         return self.compile().describe(steps=steps)
 
@@ -446,7 +451,7 @@ class System:
         ...            transactions=[Transaction("hit", tier="web", cpu_ms=10)], workload=Open(rps=50))
         >>> rep = s.report(s.run(until=200, replications=2, seed=1))
         >>> rep[["owner", "resource", "name", "kind"]].values.tolist()
-        [['web1', 'cpu', 'web1_cpu', 'station']]
+        [['web', 'cpu', 'web.cpu', 'station']]
         """
         return self.compile().report(results)
 
