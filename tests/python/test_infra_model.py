@@ -494,3 +494,23 @@ def test_the_report_speaks_in_the_systems_terms() -> None:
 def test_tiersim_exports_infra() -> None:
     assert tiersim.infra is infra and "infra" in tiersim.__all__
     assert Path(infra.__file__).parent.name == "infra"
+
+
+def test_the_report_folds_a_tiers_servers_and_names_the_busiest() -> None:
+    s = System("s", tiers=[Tier("web", servers=4, balancer="random", server=Server(cpu=Cpu(cores=1)))],
+               transactions=[Transaction("t", tier="web", cpu_ms=20)], workload=Open(rps=100))
+    c = s.compile()
+    row = c.report(s.run(until=300, warmup=30, replications=2, seed=9)).set_index("name").loc["web.cpu"]
+    assert row["replicas"] == 4
+    assert row["utilization"] == pytest.approx(100 * 0.020 / 4, rel=0.1)  # the mean over the servers
+    assert row["utilization_max"] > row["utilization"]                    # a random split is uneven
+    with pytest.raises(KeyError, match="ask for owner 'web'"):
+        c.element("web2", "cpu")
+
+
+def test_a_tier_no_transaction_reaches_is_left_out() -> None:
+    s = System("s", tiers=[Tier("web"), Tier("spare", servers=3)], transactions=[Transaction("t", tier="web", cpu_ms=1)],
+               workload=Open(rps=10))
+    c = s.compile()
+    assert [sv["name"] for sv in c.model["services"]] == ["web"]
+    assert {el.owner for el in c.elements} == {"web"}

@@ -511,6 +511,7 @@ class _Compiler:
         self._names: dict[str, str] = {}
         self._ops: dict[tuple[int, str], str] = {}
         self.paging: dict[str, tuple[int, float]] = {}
+        self._tx = ""  # the transaction being compiled (operations are named after it)
 
     # resources
 
@@ -589,7 +590,8 @@ class _Compiler:
                 st: dict[str, Any] = {"servers": d.raid} if d.raid != 1 else {}
                 extra = f", cache hit {d.cache_hit_ratio:.0%}" if d.cache_hit_ratio else ""
                 self.own(t, "station", "disk", f"{sp}.disk", "disk",
-                         f"fcfs, {d.raid} spindle(s), {d.kind}, 8 KiB random read {d.io_ms(8, True):.3g} ms{extra}", **st)
+                         f"fcfs, {d.raid} spindle(s), {d.kind}, 8 KiB random read {d.io_ms(8, True):.3g} ms{extra}",
+                         **st)
                 if d.san is not None:
                     self.own(t, "station", "hba", f"{sp}.disk.san", "hba",
                              f"fcfs, {d.san.hba_mbps:g} Mbit/s + {d.san.per_io_us:g} us per I/O; "
@@ -597,21 +599,25 @@ class _Compiler:
             if srv.memory is not None:
                 mem = srv.memory
                 self.own(t, "pool", "memory", f"{sp}.memory", "memory",
-                         f"overcommit, {mem.size_mb} MiB; a page-in before CPU work with probability (held - size)/held",
+                         f"overcommit, {mem.size_mb} MiB; a page-in before CPU work with probability "
+                         "(held - size)/held",
                          capacity=mem.size_mb, on_full="overcommit")
                 if srv.disk is None and mem.page_in_ms is not None:
-                    self.own(t, "station", "swap", f"{sp}.memory.page_in_ms", "swap", f"fcfs, page-in {mem.page_in_ms:g} ms")
+                    self.own(t, "station", "swap", f"{sp}.memory.page_in_ms", "swap",
+                             f"fcfs, page-in {mem.page_in_ms:g} ms")
                 if mem.latch_ms > 0:
                     self.own(t, "pool", "latch", f"{sp}.memory.latch_ms", "latch",
                              f"capacity 1, held for {mem.latch_ms:g} ms of CPU per request", capacity=1)
             if srv.nic is not None:
                 nic = srv.nic
                 st = {"servers": nic.bonding} if nic.bonding != 1 else {}
-                self.own(t, "station", "nic", f"{sp}.nic", "nic", f"fcfs, {nic.bonding} x {nic.bandwidth_mbps:g} Mbit/s, "
+                self.own(t, "station", "nic", f"{sp}.nic", "nic",
+                         f"fcfs, {nic.bonding} x {nic.bandwidth_mbps:g} Mbit/s, "
                          f"{nic.per_message_us:g} us per message", **st)
             if t.threads is not None:
                 self.elements.append(Element(f"{tp}.threads", t.name, "threads", "pool", f"{t.name}.threads",
-                                             f"{t.threads.size} threads (the service's thread pool)", t.servers, t.name))
+                                             f"{t.threads.size} threads (the service's thread pool)",
+                                             t.servers, t.name))
             for ci, c in enumerate(t.connections):
                 self.own(t, "pool", f"conn_{c.to}", f"{tp}.connections[{ci}]", f"connections to {c.to}",
                          f"{c.size} connections", capacity=c.size)
