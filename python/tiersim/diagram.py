@@ -518,8 +518,9 @@ def _system_graph(system: System, data: Mapping[str, Any] | None) -> _Graph:
 
         def per_server(res: str, title: str, detail: list[str], kind: str = "station", core: str = "") -> str:
             nid = f"{t.name}:{res}"
+            # The tier is one service: its servers' copies are one folded row, TIER.RESOURCE.
             g.node(_Node(nid, title, ([f"×{n}"] if n > 1 else []) + detail, kind=kind, cluster=cid,
-                         members=[f"{sn}_{core or res}" for sn in servers]))
+                         members=[f"{t.name}.{core or res}"]))
             return nid
 
         if t.admission is not None:

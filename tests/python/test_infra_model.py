@@ -514,3 +514,12 @@ def test_a_tier_no_transaction_reaches_is_left_out() -> None:
     c = s.compile()
     assert [sv["name"] for sv in c.model["services"]] == ["web"]
     assert {el.owner for el in c.elements} == {"web"}
+
+
+def test_the_diagram_colours_a_tier_by_its_folded_rows() -> None:
+    s = System("s", tiers=[Tier("web", servers=3, server=Server(cpu=Cpu(cores=1)), threads=5)],
+               transactions=[Transaction("t", tier="web", cpu_ms=10)], workload=Open(rps=60))
+    src = s.diagram(s.run(until=200, warmup=20, replications=1, seed=4)).source
+    cpu = next(line for line in src.splitlines() if line.strip().startswith('"web:cpu"'))
+    util = int(cpu.split("U ", 1)[1].split("%", 1)[0])
+    assert "×3" in cpu and 17 <= util <= 23  # 60/s x 10 ms over 3 servers: 20%
