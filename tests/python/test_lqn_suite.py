@@ -1,6 +1,7 @@
 # lqsim's regression models (../shared/lqn-suite, 30 of the 69 of layeredqueuing/V5) run as
-# they are: each supported model is imported, simulated, and every throughput, utilization
-# and service time lqsim reports is checked against tiersim's within the two 95 % intervals;
+# they are: each supported model is imported, simulated, and every throughput, utilization,
+# service time and call wait (for an entry one call arc reaches) lqsim reports is checked
+# against tiersim's within the two 95 % intervals;
 # each unsupported model is refused with an error naming the LQN element.
 #
 # Agreement rule: |tiersim - lqsim| <= h_tiersim + h_lqsim, the 95 % half-widths (the two
@@ -120,8 +121,9 @@ def _expected(lqsim: dict[str, dict[str, dict[str, Value]]], ours: dict[str, Any
     reference = {e.name for t in model.tasks if t.is_reference for e in t.entries}
     phased = {e.name: e for t in model.tasks for e in t.entries}
     for kind, attrs in (("processors", ["utilization"]), ("tasks", ["throughput", "utilization"]),
-                        ("entries", ["throughput", "phase1-service-time", "phase2-service-time"])):
-        for name, theirs in lqsim[kind].items():
+                        ("entries", ["throughput", "phase1-service-time", "phase2-service-time"]),
+                        ("calls", ["waiting"])):
+        for name, theirs in lqsim.get(kind, {}).items():
             mine = ours[kind].get(name, {})
             for attr in attrs:
                 want: Value | None = theirs.get(attr)

@@ -212,12 +212,13 @@ def _attributes(res: ET.Element) -> dict[str, Value]:
 
 
 def read(path: str | Path) -> dict[str, dict[str, dict[str, Value]]]:
-    """An LQN result file's results: ``{processors|tasks|entries: {name: {attribute: (mean, hw)}}}``.
+    """An LQN result file's results: ``{processors|tasks|entries|calls: {name: {attribute: (mean, hw)}}}``.
 
     ``hw`` is the 95 % half-width from the element's ``<result-conf-95>``,
     or None where the file gives none (lqsim ran a single block). An entry
     given by phases also gets ``phaseN-service-time`` from its phase
     activities' ``<result-activity service-time>`` (where lqsim puts them).
+    ``calls`` holds ``waiting`` by destination entry, for entries one call arc reaches.
     """
     root = ET.parse(str(path)).getroot()
     out: dict[str, dict[str, dict[str, Value]]] = {"processors": {}, "tasks": {}, "entries": {}}
@@ -238,4 +239,11 @@ def read(path: str | Path) -> dict[str, dict[str, dict[str, Value]]]:
                         vals[key] = got
             if vals:
                 out[kind][el.get("name", "")] = vals
+    # A call's waiting (for a thread of the called task), by destination entry when one
+    # arc of the model calls it (what tiersim measures per operation, over all callers).
+    arcs: dict[str, list[dict[str, Value]]] = {}
+    for call in root.iter("synch-call"):
+        res = call.find("result-call")
+        arcs.setdefault(call.get("dest", ""), []).append(_attributes(res) if res is not None else {})
+    out["calls"] = {dest: found[0] for dest, found in arcs.items() if len(found) == 1 and found[0]}
     return out
