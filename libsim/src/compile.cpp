@@ -691,6 +691,62 @@ void check_call_cycles(const CompiledModel& out) {
     if (colour[v] == 0) visit(v);
 }
 
+// Requests can deadlock on pools only if some wait for a pool while holding
+// another in a cycle of acquisition order: an edge A -> B for every acquire
+// of B (that can wait) reached holding A, and, through a synchronous call,
+// from what the caller holds to everything the callee acquires. A service's
+// replicas count as one pool (the order is the template's). Acyclic means
+// lock ordering holds, and no wait-for cycle can ever form.
+bool deadlock_possible(const CompiledModel& out) {
+  const std::size_t np = out.pools.size();
+  std::vector<std::uint32_t> group(np);
+  for (std::uint32_t p = 0; p < np; ++p) group[p] = p;
+  for (const CompiledService& sv : out.services)
+    for (std::uint32_t p = sv.pool_base; p < sv.pool_base + sv.pool_count * sv.replicas; ++p)
+      group[p] = sv.pool_base + (p - sv.pool_base) / sv.replicas * sv.replicas;
+  auto held_group = [&](std::uint32_t held) { return group[held & ~kLocalPool]; };
+  auto can_wait = [&](std::uint32_t p) { return out.pools[p].on_full == OnFull::kWait; };
+  // Pools each operation may wait for, itself or through its synchronous calls.
+  std::vector<std::vector<std::uint32_t>> waits(out.operations.size());
+  std::vector<int> done(out.operations.size(), 0);
+  std::function<const std::vector<std::uint32_t>&(std::uint32_t)> acquired =
+      [&](std::uint32_t o) -> const std::vector<std::uint32_t>& {
+    if (done[o] != 0) return waits[o];
+    done[o] = 1;  // cycles of calls are rejected before this runs
+    std::set<std::uint32_t> acc;
+    const CompiledOperation& op = out.operations[o];
+    for (std::uint32_t s = op.first_step; s < op.end_step; ++s) {
+      const CompiledStep& st = out.steps[s];
+      if (st.kind == StepKind::kAcquire && can_wait(st.target)) acc.insert(group[st.target]);
+      if (st.kind == StepKind::kCall)
+        for (std::uint32_t p : acquired(st.target)) acc.insert(p);
+    }
+    waits[o].assign(acc.begin(), acc.end());
+    return waits[o];
+  };
+  std::vector<std::set<std::uint32_t>> edges(np);
+  for (const CompiledStep& st : out.steps) {
+    if (st.held.empty()) continue;
+    if (st.kind == StepKind::kAcquire && can_wait(st.target)) {
+      for (const auto& [held, tokens] : st.held) edges[held_group(held)].insert(group[st.target]);
+    } else if (st.kind == StepKind::kCall) {
+      for (std::uint32_t p : acquired(st.target))
+        for (const auto& [held, tokens] : st.held) edges[held_group(held)].insert(p);
+    }
+  }
+  std::vector<int> colour(np, 0);
+  std::function<bool(std::uint32_t)> cyclic = [&](std::uint32_t v) {
+    colour[v] = 1;
+    for (std::uint32_t w : edges[v])
+      if (colour[w] == 1 || (colour[w] == 0 && cyclic(w))) return true;
+    colour[v] = 2;
+    return false;
+  };
+  for (std::uint32_t v = 0; v < np; ++v)
+    if (colour[v] == 0 && !edges[v].empty() && cyclic(v)) return true;
+  return false;
+}
+
 // Whether a route can take time: a visit or delay with time, or a call or
 // send of an operation that can. (A closed class that never takes time
 // would cycle forever at one instant.)
@@ -766,6 +822,7 @@ CompiledModel compile(const ModelSpec& spec) {
     for (std::size_t o = 0; o < spec.services[s].operations.size(); ++o)
       compile_operation(spec, s, o, out, names);
   check_call_cycles(out);
+  out.deadlock_possible = deadlock_possible(out);
 
   // Step counters: one per step, and for replicas beyond the first of each
   // operation a block of their own (CompiledOperation::counter_offset).

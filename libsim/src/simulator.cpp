@@ -210,6 +210,7 @@ class Simulator::Impl {
     }
     rr_service_.assign(m.services.size(), 0);
     present_area_.assign(present_.size(), 0.0);
+    held_by_waiting_.assign(m.pools.size(), 0);
     present_last_.assign(present_.size(), 0.0);
     rare_finish_work_ = run_.samples > 0 || o.record_warmup_series || run_.max_completions > 0;
     batch_left_.assign(m.classes.size(), 0);
@@ -389,6 +390,10 @@ class Simulator::Impl {
               step = route(step);
               continue;
             case Acquire::kWaiting:
+              // A cycle of waits can only close when a request that holds
+              // tokens starts waiting: look now, so a deadlock is reported
+              // when it forms, whatever else keeps the clock moving.
+              if (m_.deadlock_possible && !s.held.empty()) blocked_holding(cu, s);
               return;
             case Acquire::kRejected:
               lose(cu);
@@ -673,6 +678,9 @@ class Simulator::Impl {
       slot.waiting.pop();
       --p.waiting;
       grant(pool, key, k.want, head, now_ - k.mark);
+      if (m_.deadlock_possible)
+        for (const auto& [held, n] : steps_[k.step].held)
+          held_by_waiting_[held_pool(held, k.replica)] -= n;
       granted_.push(head);
     }
   }
@@ -1076,6 +1084,7 @@ class Simulator::Impl {
   // Lock tables (keyed pools) are left out: a request holds one key of a
   // table at a time, so they take part in a cycle only through plain pools.
   bool detect_deadlock() {
+    if (result_.deadlocked) return true;  // reported once, where it formed
     const std::size_t np = pools_.size();
     std::vector<bool> stuck(np, false);
     bool any = false;
@@ -1150,6 +1159,21 @@ class Simulator::Impl {
         result_.hot_keys[p].push_back(
             {order[i], ps.key_acquisitions[order[i]], ps.key_wait[order[i]]});
     }
+  }
+
+  // A request holding tokens starts waiting at the pool of step `s`. Its
+  // holdings now count as held by a waiting request; only if every token
+  // that could satisfy the pool's head is held by waiting requests can a
+  // cycle have closed here, so only then run the full check.
+  [[gnu::noinline]] void blocked_holding(std::uint32_t cu, const CompiledStep& s) {
+    for (const auto& [held, tokens] : s.held)
+      held_by_waiting_[held_pool(held, customers_[cu].replica)] += tokens;
+    const std::uint32_t pool = s.target + (customers_[cu].replica & s.local);
+    const PoolState& p = pools_[pool];
+    if (p.keyed) return;  // lock tables take part only through plain pools
+    const std::uint64_t need = customers_[p.slots[0].waiting.front()].want;
+    if (p.capacity - std::min<std::uint64_t>(p.capacity, held_by_waiting_[pool]) >= need) return;
+    if (detect_deadlock()) stop_ = true;
   }
 
   // Nothing but bookkeeping is left to happen while requests wait on pools:
@@ -1228,6 +1252,9 @@ class Simulator::Impl {
   // least_utilized, their integral over time.
   std::vector<std::uint32_t> present_, present_base_, rr_service_;
   std::vector<double> present_area_, present_last_;
+  // Per pool: tokens held by requests that are waiting at a pool (the
+  // deadlock check's cheap first test).
+  std::vector<std::uint64_t> held_by_waiting_;
   // (step, station) of every visit and (step, pool) of every acquire.
   std::vector<std::pair<std::uint32_t, std::uint32_t>> visit_steps_, acquire_steps_;
   bool rare_finish_work_ = false;          // samples, a warm-up series or a completion limit

@@ -151,6 +151,11 @@ struct CompiledModel {
   std::uint32_t counters = 0;       ///< step counters: every step, plus replicas > 0 of operations
   std::vector<CompiledEdge> edges;
   std::vector<QueueProbe> probes;
+  /// Some request may wait for a pool while holding tokens of pools in a
+  /// cycle of acquisition order (through calls too): only then can requests
+  /// deadlock, and only then does the engine look for a deadlock each time a
+  /// request holding tokens starts to wait.
+  bool deadlock_possible = false;
   std::uint32_t priority_levels = 1;
   std::uint32_t streams = 0;
 
