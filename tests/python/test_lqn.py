@@ -323,6 +323,7 @@ def test_lqxo_writer_puts_lqsim_shaped_results_that_read_back(tmp_path: Path) ->
     write(fake_results(), model, out)
     root = ET.parse(out).getroot()
     assert root.find("solver-params/result-general").get("solver-info") == "tiersim"
+    assert root.find("solver-params/result-general").get("elapsed-time") == "00:00:01.500"  # xsd:time
     back = read_lqxo(out)
     # utilization of a 4-server processor is busy servers: 0.5 x 4
     assert back["processors"]["ps1"]["utilization"] == (pytest.approx(2.0), pytest.approx(0.2))

@@ -167,7 +167,8 @@ def write(results: Any, model: str | Path, out: str | Path | None = None) -> str
     general.set("valid", "NO" if (data.get("saturation") or {}).get("saturated") else "YES")
     general.set("conv-val", "0")
     general.set("iterations", str(run.get("replications", 1)))
-    general.set("elapsed-time", f"{float(run.get('wall_seconds') or 0.0):.3f}")
+    seconds = float(run.get("wall_seconds") or 0.0)  # the schema's xsd:time, as lqsim writes it
+    general.set("elapsed-time", f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}:{seconds % 60:06.3f}")
     root.set("description", f"tiersim solution for model from: {Path(model).name}.")
     for p in root.iter("processor"):
         vals = found["processors"].get(p.get("name", ""))
