@@ -13,6 +13,16 @@ json closed(const std::string& name, int population, const json& steps) {
           {"steps", steps}};
 }
 
+// Takes `first`, works, takes `second`, works, and releases both.
+json locked(const std::string& first, const std::string& second) {
+  return json{{{"acquire", first}},
+              {{"id", "hold " + first}, {"visit", "cpu"}, {"service", exponential(0.2)}},
+              {{"acquire", second}},
+              {{"id", "hold both"}, {"visit", "cpu"}, {"service", exponential(0.05)}},
+              {{"release", second}},
+              {{"release", first}}};
+}
+
 TEST(DeadlockTest, ATierThatCallsItselfWithAllThreadsHeldIsReported) {
   // Each request holds a thread of `tier` and asks for a second one for its
   // nested call: with every thread held by a request waiting for another, no
@@ -35,14 +45,6 @@ TEST(DeadlockTest, ATierThatCallsItselfWithAllThreadsHeldIsReported) {
 }
 
 TEST(DeadlockTest, LockOrderInversionIsReportedWithBothLocks) {
-  auto locked = [](const std::string& first, const std::string& second) {
-    return json{{{"acquire", first}},
-                {{"id", "hold " + first}, {"visit", "cpu"}, {"service", exponential(0.2)}},
-                {{"acquire", second}},
-                {{"id", "hold both"}, {"visit", "cpu"}, {"service", exponential(0.05)}},
-                {{"release", second}},
-                {{"release", first}}};
-  };
   json m = {{"run", {{"until", 100000}, {"seed", 2}}},
             {"stations", {{{"name", "cpu"}, {"discipline", "delay"}}}},
             {"pools", {{{"name", "row_a"}, {"capacity", 1}}, {{"name", "row_b"}, {"capacity", 1}}}},
@@ -58,14 +60,6 @@ TEST(DeadlockTest, LockOrderInversionIsReportedWithBothLocks) {
 // deadlock must be caught when the last request of the cycle starts waiting,
 // not by a periodic sweep many thousands of events later.
 TEST(DeadlockTest, LockOrderInversionUnderOpenArrivalsIsReportedWhenItForms) {
-  auto locked = [](const std::string& first, const std::string& second) {
-    return json{{{"acquire", first}},
-                {{"id", "hold " + first}, {"visit", "cpu"}, {"service", exponential(0.2)}},
-                {{"acquire", second}},
-                {{"id", "hold both"}, {"visit", "cpu"}, {"service", exponential(0.05)}},
-                {{"release", second}},
-                {{"release", first}}};
-  };
   auto open = [&](const std::string& name, const json& steps) {
     return json{{"name", name}, {"interarrival", exponential(1.0)}, {"steps", steps}};
   };
