@@ -324,6 +324,7 @@ examples:
   tiersim analyze examples/models/three_tier.yaml
   tiersim analyze shop.yaml --users 10:150:20 --plot out/     # also find the knee, save figures
   tiersim analyze shop.yaml --migrate 4 --json
+  tiersim analyze day.yaml --at 09:30                       # a rate schedule at 09:30 (default: the peak)
 
 It prints, in order: the operational analysis (demands, bounds, N*, MVA, and
 why the model may depart from it), one simulation next to that theory, where
@@ -346,6 +347,9 @@ def _analyze_command(parser: argparse.ArgumentParser) -> Handler:
     _load_options(parser, required=False)
     parser.add_argument("--migrate", type=int, default=3, metavar="N",
                         help="steps of the bottleneck chain (default 3; 0 to skip)")
+    parser.add_argument("--at", metavar="TIME",
+                        help="rate schedules: analyse the load at TIME — 'peak' (the default), 'HH:MM', seconds, "
+                             "or 'mean' for the cycle's mean rate")
     out = parser.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="print everything as one JSON document")
     out.add_argument("--plot", metavar="DIR", help="save utilization, breakdown (and knee) figures to DIR")
@@ -363,6 +367,7 @@ def _analyze_command(parser: argparse.ArgumentParser) -> Handler:
             _error(f"--migrate: expected 0 or more, got {args.migrate}")
             return EXIT_USAGE
         model = _load(args.model)
+        model, at_note = _analyse_at(model, args.at)
         settings = {"until": args.until, "warmup": args.warmup, "replications": args.replications,
                     "seed": args.seed}
         settings = {k: v for k, v in settings.items() if v is not None}
@@ -396,7 +401,7 @@ def _analyze_command(parser: argparse.ArgumentParser) -> Handler:
                 ax.figure.savefig(out / "knee.png", dpi=110, bbox_inches="tight")
                 plt.close(ax.figure)
         if args.json:
-            doc = {"model": model.name,
+            doc = {"model": model.name, "at": at_note,
                    "analytic": {"bottleneck": theory.bottleneck, "mva_method": theory.mva_method,
                                 "caveats": theory.caveats,
                                 "classes": theory.classes.to_dict(orient="records"),
@@ -411,7 +416,8 @@ def _analyze_command(parser: argparse.ArgumentParser) -> Handler:
                                                       "resource": knee.resource, "method": knee.method}}
             sys.stdout.write(_json.dumps(doc, indent=2, default=_plain_json) + "\n")
             return EXIT_OK
-        lines = [theory.summary(), "", results.summary(), "", "Simulation next to theory",
+        lines = [at_note, ""] if at_note else []
+        lines += [theory.summary(), "", results.summary(), "", "Simulation next to theory",
                  textwrap.indent(versus.to_string(index=False), "  "), "",
                  "Where the response time goes (per request)",
                  textwrap.indent(parts.to_string(index=False, float_format=lambda x: f"{x:.4g}"), "  ")]
@@ -575,6 +581,32 @@ def entry() -> None:
         sys.stderr.flush()
         os._exit(code)
     sys.exit(code)
+
+
+def _analyse_at(model: Model, at: str | None) -> tuple[Model, str]:
+    """A model with rate schedules, taken at the time ``at`` (default the peak), and a line saying so."""
+    from .variants import arrival_rate, at_time, peak_time
+    from .windows import clock
+
+    scheduled = any(isinstance(c, dict) and isinstance(c.get("schedule"), list)
+                    for c in model.to_dict().get("classes") or [])
+    if not scheduled:
+        if at not in (None, "mean"):
+            raise ModelError("--at: no class has a rate schedule, so the load is the same at every time")
+        return model, ""
+    if at == "mean":
+        return model, "Analysed at the cycle's mean arrival rate (--at peak for the busiest time)"
+    try:
+        t = peak_time(model) if at in (None, "peak") else at
+        moment = at_time(model, t)
+        seconds = float(t) if not isinstance(t, str) else (
+            3600.0 * int(t.split(":")[0]) + 60.0 * int(t.split(":")[1]) if ":" in t else float(t))
+    except ValueError as e:
+        raise ModelError(f"--at: {e}") from None
+    what = "the peak" if at in (None, "peak") else f"{at}"
+    return moment, (f"Analysed at {what}: t = {seconds:g} s ({clock(seconds)}), {arrival_rate(moment):.4g} "
+                    f"requests/s (the cycle's mean: {arrival_rate(model):.4g}/s); --at mean, --at HH:MM "
+                    f"for another time")
 
 
 def _plain_json(value: object) -> object:

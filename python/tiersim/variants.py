@@ -36,6 +36,8 @@ __all__ = [
     "with_run",
     "arrival_rate",
     "scale_distribution",
+    "at_time",
+    "peak_time",
 ]
 
 M = TypeVar("M", bound=Model)
@@ -179,6 +181,9 @@ def _with_mean(dist: Any, mean: float, path: str) -> Any:
 def arrival_rate(model: Model, cls: str | None = None) -> float:
     """The arrival rate (1 / mean interarrival) of open class ``cls``, or of all open classes together.
 
+    A class with a rate schedule counts with its mean rate over the cycle
+    (without a cycle, the rate of its last piece, which it keeps for ever).
+
     >>> import tiersim
     >>> m = tiersim.Model().station("s")
     >>> _ = m.open_class("a", tiersim.Exponential(rate=3)).visit("s", 0.1)
@@ -187,8 +192,41 @@ def arrival_rate(model: Model, cls: str | None = None) -> float:
     (8.0, 3.0)
     """
     data, _ = _copy(model)
-    return sum(1.0 / _mean(c.get("interarrival"), f"classes[{i}].interarrival")
-               for i, c in _classes_of(data, "open", cls))
+    return sum(_open_rate(c, i) for i, c in _classes_of(data, "open", cls))
+
+
+def _scheduled(c: Mapping[str, Any]) -> bool:
+    return isinstance(c.get("schedule"), list)
+
+
+def _schedule_rate(c: Mapping[str, Any], path: str) -> float:
+    """A rate schedule's mean rate: its mass over one cycle / the cycle, or without a cycle the
+    last piece's rate (the rate it keeps for ever), as the core takes it for demands."""
+    pieces = c["schedule"]
+    try:
+        starts = [float(p["from"]) for p in pieces]
+        rates = [float(p["rate"]) for p in pieces]
+    except (KeyError, TypeError, ValueError):
+        raise ModelError("every piece needs a numeric 'from' and 'rate'", path=f"{path}.schedule") from None
+    if not rates:
+        raise ModelError("needs at least one {from, rate}", path=f"{path}.schedule")
+    cycle = c.get("cycle")
+    if isinstance(cycle, (int, float)) and not isinstance(cycle, bool) and cycle > 0:
+        ends = starts[1:] + [float(cycle)]
+        return sum(r * (e - s) for s, e, r in zip(starts, ends, rates)) / float(cycle)
+    return rates[-1] if rates[-1] > 0 else max(rates)
+
+
+def _open_rate(c: Mapping[str, Any], i: int) -> float:
+    """An open class's rate: 1 / mean interarrival, or a schedule's mean rate."""
+    if _scheduled(c):
+        return _schedule_rate(c, f"classes[{i}]")
+    return 1.0 / _mean(c.get("interarrival"), f"classes[{i}].interarrival")
+
+
+def _scale_schedule(c: dict[str, Any], factor: float) -> None:
+    """Every period of a rate schedule ``factor`` times as busy (same shape, same cycle)."""
+    c["schedule"] = [{**p, "rate": p["rate"] * factor} for p in c["schedule"]]
 
 
 # -- the transformations ----------------------------------------------------
@@ -205,7 +243,10 @@ def with_arrival_rate(model: M, rate: float, cls: str | None = None) -> M:
 
     With ``cls=None`` and one open class, that class gets ``rate``; with
     several, ``rate`` is the total and each class keeps its share of it (the
-    class mix is unchanged). Raises ``KeyError`` for an unknown class and
+    class mix is unchanged). A class with a rate schedule is scaled as a
+    whole: every period's rate is multiplied by the same factor, so its mean
+    rate (see :func:`arrival_rate`) becomes ``rate`` and the shape of its
+    day is kept. Raises ``KeyError`` for an unknown class and
     :class:`~tiersim.ModelError` when the class is closed.
 
     >>> import tiersim
@@ -226,9 +267,12 @@ def with_arrival_rate(model: M, rate: float, cls: str | None = None) -> M:
     if len(classes) == 1:
         shares = [1.0]
     else:
-        rates = [1.0 / _mean(c.get("interarrival"), f"classes[{i}].interarrival") for i, c in classes]
+        rates = [_open_rate(c, i) for i, c in classes]
         shares = [r / sum(rates) for r in rates]
     for (i, c), share in zip(classes, shares):
+        if _scheduled(c):
+            _scale_schedule(c, rate * share / _schedule_rate(c, f"classes[{i}]"))
+            continue
         path = f"classes[{i}].interarrival"
         if "interarrival" not in c:
             raise ModelError("an open class needs an interarrival distribution", path=path)
@@ -239,7 +283,9 @@ def with_arrival_rate(model: M, rate: float, cls: str | None = None) -> M:
 def scale_load(model: M, factor: float) -> M:
     """A copy with every open class arriving ``factor`` times as fast (interarrival times / ``factor``).
 
-    Closed classes are left alone (see :func:`with_population`).
+    A class with a rate schedule has every period's rate multiplied by
+    ``factor`` (the shape of its day kept). Closed classes are left alone
+    (see :func:`with_population`).
 
     >>> import tiersim
     >>> m = tiersim.Model().station("cpu")
@@ -251,9 +297,95 @@ def scale_load(model: M, factor: float) -> M:
     factor = _positive_number("factor", factor)
     data, kind = _copy(model)
     for i, c in _classes_of(data, "open", None):
+        if _scheduled(c):
+            _scale_schedule(c, factor)
+            continue
         if "interarrival" not in c:
             raise ModelError("an open class needs an interarrival distribution", path=f"classes[{i}].interarrival")
         c["interarrival"] = scale_distribution(c["interarrival"], 1.0 / factor)
+    return kind.from_dict(data)
+
+
+def _rate_at(c: Mapping[str, Any], t: float) -> float:
+    """A schedule's rate at time ``t`` (modulo its cycle)."""
+    cycle = c.get("cycle")
+    if isinstance(cycle, (int, float)) and not isinstance(cycle, bool) and cycle > 0:
+        t = t % float(cycle)
+    rate = 0.0
+    for p in c["schedule"]:
+        if float(p["from"]) <= t:
+            rate = float(p["rate"])
+    return rate
+
+
+def peak_time(model: Model) -> float:
+    """The time at which the scheduled classes together arrive fastest (the earliest such piece start).
+
+    Unscheduled classes do not move the peak. Raises :class:`~tiersim.ModelError` when no class has
+    a rate schedule.
+
+    >>> import tiersim
+    >>> m = tiersim.Model.from_dict({"stations": [{"name": "s"}], "classes": [{"name": "c", "cycle": 86400,
+    ...     "schedule": [{"from": 0, "rate": 2}, {"from": 50400, "rate": 15}, {"from": 61200, "rate": 6}],
+    ...     "steps": [{"visit": "s", "service": 0.01}]}]})
+    >>> peak_time(m)
+    50400.0
+    """
+    data, _ = _copy(model)
+    scheduled = [c for _, c in _classes_of(data, "open", None) if _scheduled(c)]
+    if not scheduled:
+        raise ModelError("no class has a rate schedule: the load is the same at every time", path="classes")
+    starts = sorted({float(p["from"]) for c in scheduled for p in c["schedule"]})
+    return max(starts, key=lambda t: (sum(_rate_at(c, t) for c in scheduled), -t))
+
+
+def at_time(model: M, t: float | str) -> M:
+    """A copy whose scheduled classes arrive as a Poisson stream at the rate they have at time ``t``.
+
+    ``t`` is seconds (modulo each class's cycle), ``"HH:MM"`` (a time of day, in seconds from 0) or
+    ``"peak"`` (:func:`peak_time`). The steady-state analysis of the copy (``operational``, ``tiersim
+    analyze --at``) is then the analysis of that moment, e.g. the afternoon peak rather than the day's
+    mean. A class with no arrivals at ``t`` is left out of the copy; when that leaves no class,
+    :class:`~tiersim.ModelError` says so.
+
+    >>> import tiersim
+    >>> m = tiersim.Model.from_dict({"stations": [{"name": "s"}], "classes": [{"name": "c", "cycle": 86400,
+    ...     "schedule": [{"from": 0, "rate": 2}, {"from": 50400, "rate": 15}, {"from": 61200, "rate": 6}],
+    ...     "steps": [{"visit": "s", "service": 0.01}]}]})
+    >>> at_time(m, "peak").to_dict()["classes"][0]["interarrival"]
+    {'dist': 'exponential', 'rate': 15.0}
+    >>> arrival_rate(at_time(m, "17:30")), arrival_rate(at_time(m, 3600))
+    (6.0, 2.0)
+    """
+    if isinstance(t, str):
+        text = t.strip().lower()
+        if text == "peak":
+            t = peak_time(model)
+        else:
+            hh, sep, mm = text.partition(":")
+            try:
+                t = 3600.0 * int(hh) + 60.0 * int(mm) if sep else float(text)
+            except ValueError:
+                raise ValueError(f"t: expected seconds, 'HH:MM' or 'peak', got {t!r}") from None
+    t = float(t)
+    if not math.isfinite(t) or t < 0:
+        raise ValueError(f"t: expected a time >= 0, got {t!r}")
+    data, kind = _copy(model)
+    idle = set()
+    for i, c in _classes_of(data, "open", None):
+        if not _scheduled(c):
+            continue
+        rate = _rate_at(c, t)
+        c.pop("schedule")
+        c.pop("cycle", None)
+        c["interarrival"] = {"dist": "exponential", "rate": rate}
+        if rate <= 0:
+            idle.add(i)
+    if idle:
+        if len(idle) == len(data["classes"]):
+            raise ModelError(f"no request arrives at t = {t:g}: every class's scheduled rate is 0 then",
+                             path="classes")
+        data["classes"] = [c for i, c in enumerate(data["classes"]) if i not in idle]
     return kind.from_dict(data)
 
 
