@@ -1015,27 +1015,64 @@ class Simulator::Impl {
     if (c.schedule.empty()) return t + draw(c.interarrival, c.source_stream);
     return next_scheduled_arrival(c, t);
   }
+  // Works in (cycle, position inside the cycle) coordinates: the position
+  // only moves forward from piece boundary to piece boundary and whole
+  // cycles are skipped by their mass, so no step depends on re-deriving the
+  // position from an absolute time (which can round back onto the boundary it
+  // just left, for a short cycle late in a run). The result is never before t.
   double next_scheduled_arrival(const CompiledClass& c, double t) {
     double need = boost::random::exponential_distribution<double>(1.0)(streams_[c.source_stream]);
     const auto& pieces = c.schedule;
-    for (int guard = 0; guard < 10000000; ++guard) {
-      double base = 0, local = t;
-      if (c.cycle > 0) {
-        base = std::floor(t / c.cycle) * c.cycle;
-        local = t - base;
-      }
+    constexpr double kNever = std::numeric_limits<double>::infinity();
+    const double cycle = c.cycle;
+    // The piece holding position x of the cycle (or of the whole time line).
+    auto piece_at = [&](double x) {
       std::size_t i = 0;
-      while (i + 1 < pieces.size() && pieces[i + 1].from <= local) ++i;
-      double end = i + 1 < pieces.size() ? pieces[i + 1].from
-                   : c.cycle > 0         ? c.cycle
-                                         : std::numeric_limits<double>::infinity();
-      double rate = pieces[i].rate;
-      if (rate > 0 && need <= rate * (end - local)) return base + local + need / rate;
-      if (!std::isfinite(end)) return std::numeric_limits<double>::infinity();
-      need -= rate * (end - local);
-      t = base + end;
+      while (i + 1 < pieces.size() && pieces[i + 1].from <= x) ++i;
+      return i;
+    };
+    auto piece_end = [&](std::size_t i) {
+      return i + 1 < pieces.size() ? pieces[i + 1].from : cycle > 0 ? cycle : kNever;
+    };
+    // Walks from position x to the end of the cycle (or forever without one);
+    // returns the position where `need` runs out, or -1 with `need` reduced by
+    // the mass walked over.
+    auto walk = [&](double x) {
+      for (std::size_t i = piece_at(x); i < pieces.size(); ++i) {
+        double end = piece_end(i), rate = pieces[i].rate;
+        if (x < pieces[i].from) x = pieces[i].from;
+        if (rate > 0 && need <= rate * (end - x)) return x + need / rate;
+        if (!std::isfinite(end)) return kNever;
+        need -= rate * (end - x);
+      }
+      return -1.0;
+    };
+    if (!(cycle > 0)) {
+      double at = walk(t);
+      return at < t ? t : at;
     }
-    return std::numeric_limits<double>::infinity();
+    double k = std::floor(t / cycle);
+    double local = t - k * cycle;
+    if (local < 0) local = 0;
+    if (local >= cycle) {  // t / cycle rounded down onto the previous cycle
+      k += 1;
+      local = 0;
+    }
+    double at = walk(local);
+    if (at >= 0) return std::max(t, t + (at - local));
+    // Whole cycles: skip as many as the remaining need covers, then walk the next.
+    double mass = 0;
+    for (std::size_t i = 0; i < pieces.size(); ++i)
+      mass += pieces[i].rate * (piece_end(i) - pieces[i].from);
+    double whole = std::floor(need / mass);
+    need -= whole * mass;
+    if (need < 0) need = 0;
+    k += 1 + whole;
+    for (;;) {  // at most twice: `need` < mass up to rounding
+      at = walk(0);
+      if (at >= 0) return std::max(t, k * cycle + at);
+      k += 1;
+    }
   }
 
   [[gnu::always_inline]] void schedule_arrival(std::uint32_t cls, double t) {

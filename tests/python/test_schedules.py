@@ -1,5 +1,6 @@
-# Rate schedules everywhere: the variants and sweeps scale a schedule as a whole, and analyze
-# takes a schedule at its peak or at a named time.
+# Rate schedules everywhere: the variants and sweeps scale a schedule as a whole, analyze
+# takes a schedule at its peak or at a named time, and the arrival search delivers a schedule's
+# mass whatever its cycle.
 from __future__ import annotations
 
 import json
@@ -76,6 +77,25 @@ def test_sweep_on_a_scheduled_model_runs_each_mean_rate(run_cli, write_model) ->
     for target, c in zip([10, 30], got):
         # Poisson arrivals over a day: ~864,000 and ~2.6 M, so 1% is many standard deviations.
         assert c["throughput"] == pytest.approx(target, rel=0.01)
+
+
+@pytest.mark.parametrize("cycle,pieces", [
+    (0.7, [(0, 1000), (0.5, 4000)]),           # 1300 per cycle
+    (0.3, [(0, 500), (0.1, 0), (0.2, 2000)]),  # 250 per cycle, with an idle piece
+])
+def test_short_cycles_deliver_their_scheduled_mass(cycle: float, pieces: list[tuple[float, float]]) -> None:
+    until = 100 * cycle
+    m = tiersim.Model.from_dict({
+        "run": {"until": until, "warmup": 0, "replications": 4, "seed": 11},
+        "stations": [{"name": "s", "discipline": "delay"}],
+        "classes": [{"name": "c", "cycle": cycle, "schedule": [{"from": f, "rate": r} for f, r in pieces],
+                     "steps": [{"visit": "s", "service": 0.001}]}],
+    })
+    per_cycle = sum(r * ((pieces[i + 1][0] if i + 1 < len(pieces) else cycle) - f) for i, (f, r) in enumerate(pieces))
+    expected = 100 * per_cycle
+    arrivals = m.run(progress=False).to_dict()["classes"][0]["arrivals"]
+    # A Poisson count averaged over 4 replications: within 4 standard deviations.
+    assert abs(arrivals - expected) <= 4 * (expected / 4) ** 0.5, (arrivals, expected)
 
 
 def test_at_time_takes_the_rate_of_that_moment_and_the_peak_by_default() -> None:
