@@ -2,6 +2,8 @@
 #include "tiersim/sim/experiment.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <boost/math/distributions/students_t.hpp>
 #include <chrono>
 #include <cmath>
 #include <exception>
@@ -9,9 +11,11 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <thread>
 
+#include "detail/json_reader.hpp"
 #include "detail/service_summary.hpp"
 #include "tiersim/model/loader.hpp"
 #include "tiersim/sim/simulator.hpp"
@@ -172,7 +176,7 @@ void summarise_windows(const CompiledModel& model, const std::vector<Replication
   };
   std::vector<Acc> acc;
   auto series = [&](const char* kind, const std::string& name, const char* metric) -> Acc& {
-    acc.push_back({{kind, name, metric, {}}, std::vector<std::vector<double>>(n)});
+    acc.push_back({{kind, name, metric, {}, {}, {}}, std::vector<std::vector<double>>(n)});
     return acc.back();
   };
   for (const auto& st : model.stations)
@@ -222,41 +226,28 @@ void summarise_windows(const CompiledModel& model, const std::vector<Replication
   }
   for (auto& a : acc) {
     a.s.values.reserve(n);
-    for (const auto& obs : a.per_window) a.s.values.push_back(estimate(obs).mean);
+    for (const auto& obs : a.per_window) {
+      Estimate e = estimate(obs);
+      a.s.values.push_back(e.mean);
+      a.s.lo.push_back(e.lo);
+      a.s.hi.push_back(e.hi);
+    }
     out.series.push_back(std::move(a.s));
   }
 }
 
-}  // namespace
-
-ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hooks) {
-  const auto t0 = std::chrono::steady_clock::now();
-  const RunSpec& run = model.spec.run;
-  // Checked here, not in compile(): a model file may leave the length to the run.
-  bool has_batch = false;
-  for (const auto& c : model.classes) has_batch = has_batch || c.batch;
-  if (!(run.until > 0) && run.max_completions == 0 && !has_batch)
-    throw ModelError("run.until",
-                     "a run needs an end: set run.until (simulated time) or run.max_completions");
-  if (has_batch && run.warmup > 0)
-    throw ModelError("run.warmup", "a batch is measured from time 0 (its makespan); remove the "
-                                   "warm-up");
-  const int reps = run.replications;
-  const double warmup = resolve_warmup(model, hooks);
-
-  int threads = run.threads > 0 ? run.threads
-                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  threads = std::min(threads, reps);
-
-  std::vector<ReplicationResult> results(static_cast<std::size_t>(reps));
-  std::atomic<int> next{0};
+// Runs replications [from, to) into results[from, to), on up to `threads`
+// threads; `total` is what progress reports as the whole.
+void run_replications(const CompiledModel& model, double warmup, const RunHooks& hooks, int from,
+                      int to, int threads, int total, std::vector<ReplicationResult>& results) {
+  std::atomic<int> next{from};
   std::mutex mu;
-  int done = 0;
+  int done = from;
   std::exception_ptr failure;
   auto worker = [&] {
     for (;;) {
       int r = next.fetch_add(1);
-      if (r >= reps) return;
+      if (r >= to) return;
       try {
         ReplicationOptions o;
         o.replication = static_cast<std::uint32_t>(r);
@@ -266,14 +257,15 @@ ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hook
       } catch (...) {
         std::lock_guard<std::mutex> lock(mu);
         if (!failure) failure = std::current_exception();
-        next.store(reps);
+        next.store(to);
         return;
       }
       std::lock_guard<std::mutex> lock(mu);
       ++done;
-      if (hooks.progress) hooks.progress(done, reps);
+      if (hooks.progress) hooks.progress(done, total);
     }
   };
+  threads = std::min(threads, to - from);
   if (threads <= 1) {
     worker();
   } else {
@@ -282,7 +274,20 @@ ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hook
     for (auto& th : pool) th.join();
   }
   if (failure) std::rethrow_exception(failure);
+}
 
+// Sectioning: the pooled percentile with the spread of the replications' own.
+Estimate percentile_interval(double pooled, const std::vector<double>& per_replication) {
+  Estimate e = estimate(per_replication);
+  double h = e.half_width();
+  return {pooled, pooled - h, pooled + h};
+}
+
+ExperimentResult summarise(const CompiledModel& model,
+                           const std::vector<ReplicationResult>& results, double warmup,
+                           int threads) {
+  const RunSpec& run = model.spec.run;
+  const int reps = static_cast<int>(results.size());
   // Observations: one per replication, or the batches of a single replication.
   std::vector<Counters> obs;
   double measured = 0;
@@ -424,6 +429,29 @@ ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hook
     cr.response.p99 = pooled.quantile(0.99);
     cr.response.p999 = pooled.quantile(0.999);
     cr.response.max = pooled.max();
+    if (results.size() >= 2) {
+      std::vector<double> q50, q90, q95, q99, q999;
+      for (const auto& r : results) {
+        if (r.response[c].count() == 0) continue;
+        q50.push_back(r.response[c].quantile(0.50));
+        q90.push_back(r.response[c].quantile(0.90));
+        q95.push_back(r.response[c].quantile(0.95));
+        q99.push_back(r.response[c].quantile(0.99));
+        q999.push_back(r.response[c].quantile(0.999));
+      }
+      cr.response.p50_ci = percentile_interval(cr.response.p50, q50);
+      cr.response.p90_ci = percentile_interval(cr.response.p90, q90);
+      cr.response.p95_ci = percentile_interval(cr.response.p95, q95);
+      cr.response.p99_ci = percentile_interval(cr.response.p99, q99);
+      cr.response.p999_ci = percentile_interval(cr.response.p999, q999);
+    } else {
+      auto point = [](double v) { return Estimate{v, v, v}; };
+      cr.response.p50_ci = point(cr.response.p50);
+      cr.response.p90_ci = point(cr.response.p90);
+      cr.response.p95_ci = point(cr.response.p95);
+      cr.response.p99_ci = point(cr.response.p99);
+      cr.response.p999_ci = point(cr.response.p999);
+    }
     for (std::uint32_t s = cc.first_step; s < cc.end_step; ++s) {
       const CompiledStep& st = model.steps[s];
       StepResult sr;
@@ -515,6 +543,224 @@ ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hook
     for (const auto& r : results)
       for (std::size_t c = 0; c < r.samples.size(); ++c)
         out.samples[c].insert(out.samples[c].end(), r.samples[c].begin(), r.samples[c].end());
+  }
+  return out;
+}
+
+// -- run.precision ---------------------------------------------------------
+
+const std::vector<std::string>& station_metrics() {
+  static const std::vector<std::string> m = {"utilization",       "throughput", "mean_in_system",
+                                             "mean_queue_length", "mean_wait",  "mean_response",
+                                             "mean_service"};
+  return m;
+}
+const std::vector<std::string>& pool_metrics() {
+  static const std::vector<std::string> m = {"utilization", "mean_wait", "mean_held", "throughput",
+                                             "mean_queue_length"};
+  return m;
+}
+const std::vector<std::string>& class_metrics() {
+  static const std::vector<std::string> m = {"response.mean", "response.p50", "response.p90",
+                                             "response.p95",  "response.p99", "response.p999",
+                                             "throughput"};
+  return m;
+}
+
+// A metric name split into section ("classes", "stations", "pools"), the
+// entity's name (which may itself hold dots) and the metric.
+struct MetricName {
+  std::string section, name, metric;
+};
+
+std::optional<MetricName> split_metric(const std::string& text) {
+  auto dot = text.find('.');
+  if (dot == std::string::npos) return std::nullopt;
+  MetricName m{text.substr(0, dot), "", ""};
+  std::string rest = text.substr(dot + 1);
+  const auto& metrics = m.section == "classes"    ? class_metrics()
+                        : m.section == "stations" ? station_metrics()
+                        : m.section == "pools"    ? pool_metrics()
+                                                  : class_metrics();
+  if (m.section != "classes" && m.section != "stations" && m.section != "pools")
+    return std::nullopt;
+  for (const auto& metric : metrics)
+    if (rest.size() > metric.size() + 1 && rest.ends_with("." + metric)) {
+      m.name = rest.substr(0, rest.size() - metric.size() - 1);
+      m.metric = metric;
+      return m;
+    }
+  return std::nullopt;
+}
+
+// Checks every target names a metric of this model (before anything runs).
+void check_precision_metrics(const CompiledModel& model, const PrecisionSpec& p) {
+  for (std::size_t i = 0; i < p.metrics.size(); ++i) {
+    const std::string path = "run.precision.metrics[" + std::to_string(i) + "]";
+    auto m = split_metric(p.metrics[i]);
+    if (!m)
+      throw ModelError(path, "'" + p.metrics[i] +
+                                 "' is not a metric; expected classes.NAME.response.mean (or "
+                                 ".p50 .p90 .p95 .p99 .p999, .throughput), stations.NAME.METRIC "
+                                 "or pools.NAME.METRIC");
+    std::vector<std::string> names;
+    if (m->section == "classes")
+      for (const auto& c : model.classes) names.push_back(c.name);
+    if (m->section == "stations")
+      for (const auto& s : model.stations) names.push_back(s.name);
+    if (m->section == "pools")
+      for (const auto& s : model.pools) names.push_back(s.name);
+    if (std::find(names.begin(), names.end(), m->name) == names.end()) {
+      std::string hint = detail::closest_match(m->name, names);
+      const char* what = m->section == "classes"    ? "class"
+                         : m->section == "stations" ? "station"
+                                                    : "pool";
+      throw ModelError(path, std::string("no ") + what + " named '" + m->name + "'" +
+                                 (hint.empty() ? "" : "; did you mean '" + hint + "'?"));
+    }
+  }
+}
+
+Estimate metric_estimate(const ExperimentResult& r, const MetricName& m) {
+  if (m.section == "classes")
+    for (const auto& c : r.classes) {
+      if (c.name != m.name) continue;
+      if (m.metric == "throughput") return c.throughput;
+      if (m.metric == "response.mean") return c.response.mean;
+      if (m.metric == "response.p50") return c.response.p50_ci;
+      if (m.metric == "response.p90") return c.response.p90_ci;
+      if (m.metric == "response.p95") return c.response.p95_ci;
+      if (m.metric == "response.p99") return c.response.p99_ci;
+      return c.response.p999_ci;
+    }
+  if (m.section == "stations")
+    for (const auto& s : r.stations) {
+      if (s.name != m.name) continue;
+      if (m.metric == "utilization") return s.utilization;
+      if (m.metric == "throughput") return s.throughput;
+      if (m.metric == "mean_in_system") return s.mean_in_system;
+      if (m.metric == "mean_queue_length") return s.mean_queue_length;
+      if (m.metric == "mean_wait") return s.mean_wait;
+      if (m.metric == "mean_response") return s.mean_response;
+      return s.mean_service;
+    }
+  for (const auto& p : r.pools) {
+    if (p.name != m.name) continue;
+    if (m.metric == "utilization") return p.utilization;
+    if (m.metric == "mean_wait") return p.mean_wait;
+    if (m.metric == "mean_held") return p.mean_held;
+    if (m.metric == "throughput") return p.throughput;
+    return p.mean_queue_length;
+  }
+  return {kNaN, kNaN, kNaN};
+}
+
+// Fills r.precision from the summary of n replications; returns how many
+// replications the unmet targets look to need (n when all are met).
+int assess_precision(const PrecisionSpec& spec, const std::vector<std::string>& metrics, int n,
+                     ExperimentResult& r) {
+  PrecisionResult& p = r.precision;
+  p.requested = true;
+  p.confidence = spec.confidence;
+  p.max_replications = spec.max_replications;
+  p.replications = n;
+  p.targets.clear();
+  p.met = true;
+  // Intervals are formed at 95%; rescale the half-width to the requested level.
+  double scale = 1;
+  if (n >= 2) {
+    boost::math::students_t t(static_cast<double>(n - 1));
+    scale = boost::math::quantile(t, 0.5 + spec.confidence / 2) / boost::math::quantile(t, 0.975);
+  }
+  double need = n;
+  for (const auto& name : metrics) {
+    PrecisionTarget t;
+    t.metric = name;
+    t.target = spec.relative;
+    Estimate e = metric_estimate(r, *split_metric(name));
+    t.mean = e.mean;
+    t.half_width = n >= 2 ? e.half_width() * scale : kNaN;
+    t.relative = std::abs(t.mean) > 0 ? t.half_width / std::abs(t.mean) : kNaN;
+    t.met = std::isfinite(t.relative) && t.relative <= spec.relative;
+    if (!t.met) {
+      p.met = false;
+      // The half-width shrinks as 1 / sqrt(n); without a usable one, double.
+      double k = std::isfinite(t.relative) && t.relative > 0 ? t.relative / spec.relative : 1.42;
+      need = std::max(need, n * k * k);
+    }
+    p.targets.push_back(t);
+  }
+  return static_cast<int>(std::min<double>(std::ceil(need), 1e9));
+}
+
+}  // namespace
+
+ExperimentResult run_experiment(const CompiledModel& model, const RunHooks& hooks) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const RunSpec& run = model.spec.run;
+  // Checked here, not in compile(): a model file may leave the length to the run.
+  bool has_batch = false;
+  for (const auto& c : model.classes) has_batch = has_batch || c.batch;
+  if (!(run.until > 0) && run.max_completions == 0 && !has_batch)
+    throw ModelError("run.until",
+                     "a run needs an end: set run.until (simulated time) or run.max_completions");
+  if (has_batch && run.warmup > 0)
+    throw ModelError("run.warmup", "a batch is measured from time 0 (its makespan); remove the "
+                                   "warm-up");
+  const PrecisionSpec& precision = run.precision;
+  const bool precise = precision.relative > 0;
+  std::vector<std::string> metrics = precision.metrics;
+  if (precise) {
+    check_precision_metrics(model, precision);
+    if (metrics.empty())
+      for (const auto& c : model.classes) metrics.push_back("classes." + c.name + ".response.mean");
+  }
+  // A precision run starts from at least kPrecisionStart replications and
+  // never batches: a half-width from fewer is too unsteady to stop on. The
+  // stop itself depends on the sample's own half-width, so coverage is
+  // nominal only when the target takes many replications: on M/M/1 at rho
+  // 0.8, a 1% target met after ~230 replications covered theory in 47 of 50
+  // seeds, a 3% target after ~150 in 48, but after ~30 long ones in 44.
+  constexpr int kPrecisionStart = 10;
+  int reps = run.replications;
+  if (precise) reps = std::min(std::max(reps, kPrecisionStart), precision.max_replications);
+  const double warmup = resolve_warmup(model, hooks);
+
+  const int threads = run.threads > 0
+                          ? run.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+
+  std::vector<ReplicationResult> results(static_cast<std::size_t>(reps));
+  run_replications(model, warmup, hooks, 0, reps, threads, reps, results);
+  ExperimentResult out = summarise(model, results, warmup, std::min(threads, reps));
+  if (precise) {
+    // Rounds of replications, each sized from the summary of those before it:
+    // the rounds depend only on results in replication order, so the run is
+    // the same on any number of threads.
+    for (;;) {
+      int need = assess_precision(precision, metrics, reps, out);
+      if (out.precision.met || out.run.interrupted || reps >= precision.max_replications) break;
+      // 10% beyond the estimate, at least one more, at most four times as many.
+      int next = static_cast<int>(std::min<double>(
+          {std::ceil(1.1 * need), 4.0 * reps, static_cast<double>(precision.max_replications)}));
+      next = std::max(next, reps + 1);
+      results.resize(static_cast<std::size_t>(next));
+      run_replications(model, warmup, hooks, reps, next, threads, next, results);
+      reps = next;
+      out = summarise(model, results, warmup, std::min(threads, reps));
+    }
+    std::ostringstream os;
+    int met = 0;
+    for (const auto& t : out.precision.targets) met += t.met ? 1 : 0;
+    if (out.precision.met)
+      os << "every target met after " << reps << " replications";
+    else if (out.run.interrupted)
+      os << "interrupted after " << reps << " replications; " << met << " of "
+         << out.precision.targets.size() << " targets met";
+    else
+      os << "budget of " << precision.max_replications << " replications spent; " << met << " of "
+         << out.precision.targets.size() << " targets met";
+    out.precision.reason = os.str();
   }
   out.run.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

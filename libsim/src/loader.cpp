@@ -546,10 +546,45 @@ Distribution distribution_from_json(const json& v, const std::string& path) {
   return checked(path, [&] { return read_distribution(v, path); });
 }
 
+// run.precision: a relative half-width (0.01), or {relative, confidence,
+// metrics, max_replications}; null or 0 turns it off. Metric names are
+// checked against the model when the run starts.
+static void read_precision(PrecisionSpec& p, const json& v, const std::string& path) {
+  if (v.is_null()) {
+    p = PrecisionSpec{};
+    return;
+  }
+  auto relative = [&](double x, const std::string& where) {
+    if (!(x >= 0 && x < 1))
+      throw ModelError(where, "a relative half-width must be in [0, 1), e.g. 0.01 for 1%");
+    return x;
+  };
+  if (v.is_number()) {
+    p.relative = relative(detail::number_at(v, path, 0, false), path);
+    return;
+  }
+  ObjectReader r(v, path, {"relative", "confidence", "metrics", "max_replications"});
+  p.relative = relative(r.number("relative", 0), r.field("relative"));
+  p.confidence = r.number_or("confidence", p.confidence, 0, true);
+  if (!(p.confidence < 1)) throw ModelError(r.field("confidence"), "must be below 1, e.g. 0.95");
+  p.max_replications =
+      static_cast<int>(r.integer_or("max_replications", p.max_replications, 2, 100000));
+  if (r.has("metrics")) {
+    p.metrics.clear();
+    const json& xs = r.list("metrics");
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      if (!xs[i].is_string())
+        throw ModelError(index_path(r.field("metrics"), i),
+                         "expected a metric name such as \"classes.web.response.mean\"");
+      p.metrics.push_back(xs[i].get<std::string>());
+    }
+  }
+}
+
 void apply_run_overrides(RunSpec& run, const json& v, const std::string& path) {
   ObjectReader r(v, path,
                  {"until", "max_completions", "warmup", "replications", "seed", "threads",
-                  "max_in_system", "batches", "window", "samples"});
+                  "max_in_system", "batches", "window", "samples", "precision"});
   run.until = r.number_or("until", run.until, 0);
   run.max_completions = static_cast<std::uint64_t>(r.integer_or(
       "max_completions", static_cast<std::int64_t>(run.max_completions), 0, std::int64_t{1} << 53));
@@ -573,6 +608,7 @@ void apply_run_overrides(RunSpec& run, const json& v, const std::string& path) {
   run.window = r.number_or("window", run.window, 0);
   run.samples = static_cast<std::uint64_t>(
       r.integer_or("samples", static_cast<std::int64_t>(run.samples), 0, 10000000));
+  if (r.has("precision")) read_precision(run.precision, r.raw("precision"), r.field("precision"));
 }
 
 ModelSpec model_from_json(const json& doc) {

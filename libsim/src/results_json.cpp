@@ -114,7 +114,13 @@ json to_json(const ExperimentResult& r) {
                          {"p99", num(c.response.p99)},
                          {"p999", num(c.response.p999)},
                          {"max", num(c.response.max)},
-                         {"ci95", interval(c.response.mean)}}},
+                         {"ci95", interval(c.response.mean)},
+                         {"percentiles_ci95",
+                          {{"p50", interval(c.response.p50_ci)},
+                           {"p90", interval(c.response.p90_ci)},
+                           {"p95", interval(c.response.p95_ci)},
+                           {"p99", interval(c.response.p99_ci)},
+                           {"p999", interval(c.response.p999_ci)}}}}},
                        {"steps", steps},
                        {"makespan", c.type == "batch" ? num(c.makespan.mean) : json(nullptr)},
                        {"makespan_ci95", c.type == "batch" ? interval(c.makespan) : json(nullptr)},
@@ -158,10 +164,16 @@ json to_json(const ExperimentResult& r) {
   if (r.windows.length > 0) {
     json series = json::array();
     for (const auto& s : r.windows.series) {
-      json values = json::array();
+      json values = json::array(), lo = json::array(), hi = json::array();
       for (double v : s.values) values.push_back(num(v));
-      series.push_back(
-          {{"kind", s.kind}, {"name", s.name}, {"metric", s.metric}, {"values", values}});
+      for (double v : s.lo) lo.push_back(num(v));
+      for (double v : s.hi) hi.push_back(num(v));
+      series.push_back({{"kind", s.kind},
+                        {"name", s.name},
+                        {"metric", s.metric},
+                        {"values", values},
+                        {"lo", lo},
+                        {"hi", hi}});
     }
     json starts = json::array(), ends = json::array();
     for (double v : r.windows.start) starts.push_back(num(v));
@@ -178,6 +190,24 @@ json to_json(const ExperimentResult& r) {
     out["samples"] = samples;
   } else {
     out["samples"] = nullptr;
+  }
+  if (r.precision.requested) {
+    json targets = json::array();
+    for (const auto& t : r.precision.targets)
+      targets.push_back({{"metric", t.metric},
+                         {"target", num(t.target)},
+                         {"mean", num(t.mean)},
+                         {"half_width", num(t.half_width)},
+                         {"relative", num(t.relative)},
+                         {"met", t.met}});
+    out["precision"] = {{"met", r.precision.met},
+                        {"replications", r.precision.replications},
+                        {"max_replications", r.precision.max_replications},
+                        {"confidence", num(r.precision.confidence)},
+                        {"reason", r.precision.reason},
+                        {"targets", targets}};
+  } else {
+    out["precision"] = nullptr;
   }
   out["deadlock"] = {{"detected", r.deadlock.detected},
                      {"time", num(r.deadlock.time)},

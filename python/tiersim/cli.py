@@ -14,7 +14,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import ModelError
 
@@ -79,6 +79,29 @@ def _warmup(text: str) -> float | str:
         raise argparse.ArgumentTypeError(f"expected a time or 'mser5', got {text!r}") from None
 
 
+def _fraction(text: str) -> float:
+    """``0.01`` or ``1%``."""
+    try:
+        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a fraction such as 0.01 or 1%, got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a fraction between 0 and 1 (0.01 or 1%), got {text!r}")
+    return value
+
+
+def _precision(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dict[str, Any] | None:
+    """The ``run.precision`` override from --precision, --precision-metric, --confidence, --max-replications."""
+    extra = {"metrics": args.precision_metric, "confidence": args.confidence,
+             "max_replications": args.max_replications}
+    if args.precision is None:
+        if any(v is not None for v in extra.values()):
+            parser.error("--precision-metric, --confidence and --max-replications need --precision "
+                         "(the target relative half-width)")
+        return None
+    return {"relative": args.precision, **{k: v for k, v in extra.items() if v is not None}}
+
+
 def _run_settings(parser: argparse.ArgumentParser, per_point: bool = False) -> argparse._ArgumentGroup:
     """The options every simulating command shares; they override the model's ``run`` section."""
     run = parser.add_argument_group("run settings (override the model's `run` section)")
@@ -100,7 +123,9 @@ examples:
   tiersim run examples/models/mm1.yaml
   tiersim run shop.yaml --replications 20 --until 3600 --warmup mser5
   tiersim run shop.yaml --json > results.json
-  tiersim run shop.yaml --csv out/        # stations.csv, pools.csv, classes.csv, steps.csv
+  tiersim run shop.yaml --csv out/        # stations.csv, pools.csv, classes.csv, steps.csv (+ windows.csv)
+  tiersim run shop.yaml --precision 1%    # replications until each class's mean response is within 1%
+  tiersim run shop.yaml --precision 2% --precision-metric classes.buy.response.p95 --max-replications 200
   tiersim run model.lqnx --lqxo model.lqxo  # an LQN model, results as LQN result XML
 
 Options given here override the model's `run` section for this run only.
@@ -119,12 +144,21 @@ def _run_command(parser: argparse.ArgumentParser) -> Handler:
     _model_argument(parser)
     out = parser.add_argument_group("output")
     out.add_argument("--json", action="store_true", help="print the results document as JSON instead of the report")
-    out.add_argument("--csv", metavar="DIR", help="also write stations.csv, pools.csv, classes.csv, steps.csv to DIR")
+    out.add_argument("--csv", metavar="DIR", help="also write stations.csv, pools.csv, classes.csv, steps.csv "
+                                                  "(and windows.csv when the run has windows) to DIR")
     out.add_argument("--lqxo", metavar="FILE", help="also write the results as LQN result XML (an .lqnx model only)")
     out.add_argument("--no-progress", action="store_true", help="no progress bar (it shows only on a terminal)")
     run = _run_settings(parser)
     run.add_argument("--threads", type=int, metavar="N", help="worker threads (0: all cores)")
     run.add_argument("--max-completions", type=int, metavar="N", help="stop a replication after N completions")
+    prec = parser.add_argument_group("precision (run.precision): add replications until the intervals are narrow")
+    prec.add_argument("--precision", type=_fraction, metavar="REL",
+                      help="target relative half-width, e.g. 0.01 or 1%%; every class's mean response by default")
+    prec.add_argument("--precision-metric", action="append", metavar="METRIC",
+                      help="a metric to make precise, e.g. classes.buy.response.p95 or stations.db.utilization "
+                           "(repeat for several)")
+    prec.add_argument("--confidence", type=_fraction, metavar="LEVEL", help="confidence level (default 95%%)")
+    prec.add_argument("--max-replications", type=int, metavar="N", help="the budget of replications (default 1000)")
 
     def handle(args: argparse.Namespace) -> int:
         import warnings
@@ -132,13 +166,14 @@ def _run_command(parser: argparse.ArgumentParser) -> Handler:
         if args.lqxo and not args.model.lower().endswith((".lqnx", ".xml")):
             _error("--lqxo: the model must be an LQN model (.lqnx or .xml)")
             return EXIT_USAGE
+        precision = _precision(parser, args)
         model = _load(args.model)
         with warnings.catch_warnings():
             # An interrupted run is reported below in one line, not as a Python warning.
             warnings.simplefilter("ignore", RuntimeWarning)
             results = model.run(until=args.until, warmup=args.warmup, replications=args.replications,
                                 seed=args.seed, threads=args.threads, max_completions=args.max_completions,
-                                progress=not args.no_progress)
+                                precision=precision, progress=not args.no_progress)
         if args.csv:
             results.to_csv(args.csv)
         if args.lqxo:

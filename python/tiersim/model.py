@@ -32,7 +32,7 @@ ProgressLike = Union[bool, Callable[[int, int], None]]
 """``True`` for a progress bar, ``False`` for none, or a ``callback(done, total)``."""
 
 _RUN_KEYS = ("until", "max_completions", "warmup", "replications", "seed", "threads", "max_in_system", "batches",
-             "window", "samples")
+             "window", "samples", "precision")
 
 
 def _next_data(next: NextLike) -> Any:
@@ -592,13 +592,18 @@ class Model:
             replications: int | None = None, seed: int | None = None, threads: int | None = None,
             max_completions: int | None = None, max_in_system: int | None = None,
             batches: int | None = None, window: float | None = None, samples: int | None = None,
-            progress: ProgressLike = True) -> Results:
+            precision: float | Mapping[str, Any] | None = None, progress: ProgressLike = True) -> Results:
         """Simulates the model and returns its :class:`~tiersim.results.Results`.
 
         Arguments given override the model's ``run`` section for this run
         only. ``warmup`` may be ``"mser5"``. ``window`` adds per-window time
         series (:attr:`Results.windows`); ``samples`` keeps that many response
-        times per class and replication (:attr:`Results.samples`). ``progress=True`` shows a tqdm bar
+        times per class and replication (:attr:`Results.samples`). ``precision``
+        runs replications until the 95% interval of every class's mean response
+        is within that fraction of the mean (``precision=0.01``), or takes the
+        ``run.precision`` mapping (``relative``, ``confidence``, ``metrics`` such as
+        ``"classes.buy.response.p95"``, ``max_replications``); what it reached is
+        :attr:`Results.precision`. ``progress=True`` shows a tqdm bar
         when there is more than one replication and stderr is a terminal (or
         in a notebook); a callable receives ``(done, total)`` replications
         instead.
@@ -613,7 +618,8 @@ class Model:
 
         overrides = _run_dict(until=until, warmup=warmup, replications=replications, seed=seed, threads=threads,
                               max_completions=max_completions, max_in_system=max_in_system, batches=batches,
-                              window=window, samples=samples)
+                              window=window, samples=samples,
+                              precision=dict(precision) if isinstance(precision, Mapping) else precision)
         text = self._json_for_core()
         total = overrides.get("replications", self.run_settings.get("replications", 1))
         callback, close = _progress_callback(progress, total, self.name)

@@ -757,8 +757,10 @@ def time_series(results: Results, metric: str = "utilization", names: Sequence[s
 
     Needs the per-window series of a run made with ``window=...``
     (``results.windows``: columns ``window_start, window_end, kind, name,
-    metric, value``); raises ``ValueError`` otherwise. ``names`` and
-    ``kind`` ("station", "pool" or "class") pick the series to draw.
+    metric, value``, and ``lo``, ``hi`` drawn as a band when replications
+    give an interval); raises ``ValueError`` otherwise. ``names`` and
+    ``kind`` ("station", "pool" or "class") pick the series to draw. A run
+    of six hours or more (a day cycle) has hours on the time axis.
 
     >>> import matplotlib; matplotlib.use("Agg")
     >>> import pandas as pd
@@ -793,17 +795,32 @@ def time_series(results: Results, metric: str = "utilization", names: Sequence[s
                          f"{', '.join(available) or 'none'}")
     ax = _axes(ax, figsize=(9.0, 4.5))
     both_kinds = df["kind"].nunique() > 1
+    # A run of hours (a day cycle) is drawn in hours; 95% intervals across replications as bands.
+    hours = float(df["window_end"].max() - df["window_start"].min()) >= 6 * 3600
+    unit = 3600.0 if hours else 1.0
     for (k, name), g in df.groupby(["kind", "name"], sort=False):
         g = g.sort_values("window_start")
-        starts = g["window_start"].to_numpy(float)
-        ends = g["window_end"].to_numpy(float)
+        starts = g["window_start"].to_numpy(float) / unit
+        ends = g["window_end"].to_numpy(float) / unit
         values = g["value"].to_numpy(float)
         label = f"{k} {name}" if both_kinds else str(name)
+        lo = g["lo"].to_numpy(float) if "lo" in g else values
+        hi = g["hi"].to_numpy(float) if "hi" in g else values
+        band = bool(np.any(hi > lo))
         if len(starts) and np.allclose(starts[1:], ends[:-1]):
-            ax.stairs(values, np.concatenate([starts, ends[-1:]]), label=label, baseline=None, linewidth=1.5)
+            edges = np.concatenate([starts, ends[-1:]])
+            step = ax.stairs(values, edges, label=label, baseline=None, linewidth=1.5)
+            if band:
+                ax.stairs(hi, edges, baseline=lo, fill=True, alpha=0.2, color=step.get_edgecolor())
         else:
-            ax.plot((starts + ends) / 2, values, marker=".", label=label)
-    ax.set_xlabel("simulated time (s)")
+            (line,) = ax.plot((starts + ends) / 2, values, marker=".", label=label)
+            if band:
+                ax.fill_between((starts + ends) / 2, lo, hi, alpha=0.2, color=line.get_color())
+    if hours:
+        from matplotlib.ticker import MultipleLocator
+
+        ax.xaxis.set_major_locator(MultipleLocator(3 if ax.get_xlim()[1] - ax.get_xlim()[0] <= 48 else 24))
+    ax.set_xlabel("simulated time (hours; 95% bands across replications)" if hours else "simulated time (s)")
     ax.set_ylabel(_metric_label(metric))
     ax.set_title(f"{metric} over time — {results.model}" if results.model else f"{metric} over time")
     ax.grid(True, alpha=0.3)

@@ -216,6 +216,7 @@ def _classes(classes: Sequence[Mapping[str, Any]]) -> list[str]:
     rows = []
     for c in classes:
         resp = c.get("response") or {}
+        pci = resp.get("percentiles_ci95") or {}
         loss = _f(c.get("loss_probability"))
         rows.append([
             str(c.get("name", "")),
@@ -224,8 +225,8 @@ def _classes(classes: Sequence[Mapping[str, Any]]) -> list[str]:
             "-" if math.isnan(loss) else (f"{100 * loss:.2f}%" if loss > 0 else "0%"),
             _with_ci(resp.get("mean"), resp.get("ci95")),
             format_number(resp.get("p50")),
-            format_number(resp.get("p95")),
-            format_number(resp.get("p99")),
+            _with_ci(resp.get("p95"), pci.get("p95")),
+            _with_ci(resp.get("p99"), pci.get("p99")),
         ])
     return ["Classes", *_table(headers, rows, left=2)]
 
@@ -342,4 +343,9 @@ def format_report(results: Mapping[str, Any]) -> str:
     sentence = bottleneck_sentence(results)
     if sentence:
         lines += ["", sentence]
+    from .windows import peak_lines, precision_lines  # the time view (issue 16)
+
+    for extra in (precision_lines(results), peak_lines(results)):
+        if extra:
+            lines += ["", *extra]
     return "\n".join(lines)

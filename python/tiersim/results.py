@@ -37,10 +37,13 @@ STATION_COLUMNS: list[str] = (["name", "discipline", "servers", *_STATION_METRIC
 POOL_COLUMNS: list[str] = (["name", "capacity", *_POOL_METRICS]
                            + [f"{m}_{e}" for m in _POOL_CI for e in ("lo", "hi")])
 """Columns of :attr:`Results.pools`."""
+_PERCENTILES = ["p50", "p90", "p95", "p99", "p999"]
 CLASS_COLUMNS: list[str] = (["name", "type", "throughput", "throughput_lo", "throughput_hi", "arrivals",
                              "completions", "losses", "loss_probability"]
-                            + [f"response_{p}" for p in _RESPONSE] + ["response_mean_lo", "response_mean_hi"])
-"""Columns of :attr:`Results.classes`."""
+                            + [f"response_{p}" for p in _RESPONSE] + ["response_mean_lo", "response_mean_hi"]
+                            + [f"response_{p}_{e}" for p in _PERCENTILES for e in ("lo", "hi")])
+"""Columns of :attr:`Results.classes`; ``response_p95_lo`` … are the percentiles' 95% intervals
+(from the spread of the replications' own percentiles; equal to the value with one replication)."""
 OPERATION_COLUMNS: list[str] = (["service", "operation", "replicas", "threads", "busy_threads",
                                   "throughput", "throughput_lo", "throughput_hi"]
                                  + [f"{m}{x}" for m in ("response", "thread_wait", "phase1", "phase2")
@@ -50,7 +53,7 @@ REPLICA_COLUMNS: list[str] = ["kind", "service", "replica", "resource", "name", 
                               "mean_queue_length", "mean_wait"]
 """Columns of :attr:`Results.replicas`."""
 STEP_COLUMNS: list[str] = ["class", "id", "kind", "target", "visits", "wait", "service", "residence"]
-WINDOW_COLUMNS: list[str] = ["window_start", "window_end", "kind", "name", "metric", "value"]
+WINDOW_COLUMNS: list[str] = ["window_start", "window_end", "kind", "name", "metric", "value", "lo", "hi"]
 """Columns of :attr:`Results.steps`; ``residence`` is ``wait + service`` per request."""
 
 _HTML_STATION = ["name", "discipline", "servers", *_STATION_METRICS]
@@ -247,6 +250,9 @@ class Results:
             for p in _RESPONSE:
                 row[f"response_{p}"] = _f(resp.get(p))
             row["response_mean_lo"], row["response_mean_hi"] = _ci(resp.get("ci95"))
+            pci = resp.get("percentiles_ci95") or {}
+            for p in _PERCENTILES:
+                row[f"response_{p}_lo"], row[f"response_{p}_hi"] = _ci(pci.get(p))
             rows.append(row)
         return _frame(rows, CLASS_COLUMNS, text=["name", "type"])
 
@@ -255,7 +261,9 @@ class Results:
         """Per-window time series in long form: one row per window, entity and metric.
 
         Columns ``window_start, window_end, kind ('station'|'pool'|'class'), name,
-        metric, value``. Empty (with those columns) unless the run had ``window=``.
+        metric, value, lo, hi``: ``value`` is the mean over replications and
+        ``lo`` / ``hi`` its 95% interval across them (equal to ``value`` with
+        one replication). Empty (with those columns) unless the run had ``window=``.
 
         >>> w = Results({"windows": {"length": 10, "start": [0, 10], "end": [10, 20],
         ...     "series": [{"kind": "station", "name": "cpu", "metric": "utilization",
@@ -267,10 +275,40 @@ class Results:
         rows = []
         starts, ends = data.get("start", []), data.get("end", [])
         for s in data.get("series", []):
+            lo, hi = s.get("lo") or [], s.get("hi") or []
             for i, v in enumerate(s.get("values", [])):
                 rows.append({"window_start": starts[i], "window_end": ends[i], "kind": s["kind"],
-                             "name": s["name"], "metric": s["metric"], "value": v})
+                             "name": s["name"], "metric": s["metric"], "value": _f(v),
+                             "lo": _f(lo[i]) if i < len(lo) else _f(v), "hi": _f(hi[i]) if i < len(hi) else _f(v)})
         return _frame(rows, WINDOW_COLUMNS, text=["kind", "name", "metric"])
+
+    @property
+    def peak(self) -> dict[str, Any] | None:
+        """The peak window (``run.window``): ``{"index", "start", "end", "station", "utilization"}``.
+
+        The window in which a queueing station is busiest, and that station (the
+        bottleneck of the peak); ``None`` without windows. See :mod:`tiersim.windows`.
+
+        >>> Results({"stations": [{"name": "cpu", "servers": 1, "discipline": "fcfs"}],
+        ...          "windows": {"start": [0, 10], "end": [10, 20], "series": [{"kind": "station",
+        ...              "name": "cpu", "metric": "utilization", "values": [0.3, 0.6]}]}}).peak["start"]
+        10.0
+        """
+        from .windows import peak_window
+
+        return peak_window(self._data)
+
+    @property
+    def precision(self) -> dict[str, Any] | None:
+        """What ``run.precision`` asked and got: ``{"met", "replications", "max_replications",
+        "confidence", "reason", "targets": [{"metric", "target", "mean", "half_width", "relative",
+        "met"}]}``; ``None`` when the run did not ask for a precision.
+
+        >>> Results({"precision": None}).precision is None
+        True
+        """
+        p = self._data.get("precision")
+        return copy.deepcopy(p) if p else None
 
     @property
     def samples(self) -> dict[str, np.ndarray] | None:
@@ -360,7 +398,8 @@ class Results:
         return _frame(rows, STEP_COLUMNS, text=["class", "id", "kind", "target"])
 
     def to_csv(self, directory: str | os.PathLike[str]) -> list[Path]:
-        """Writes stations.csv, pools.csv, classes.csv and steps.csv into ``directory`` (made if missing).
+        """Writes stations.csv, pools.csv, classes.csv and steps.csv into ``directory`` (made if missing),
+        and windows.csv (:attr:`windows`, long form) when the run had windows.
 
         >>> import tempfile
         >>> [p.name for p in Results({"model": "m"}).to_csv(tempfile.mkdtemp())]
@@ -369,7 +408,8 @@ class Results:
         d = Path(directory)
         d.mkdir(parents=True, exist_ok=True)
         written = []
-        for name in ("stations", "pools", "classes", "steps"):
+        names = ["stations", "pools", "classes", "steps"] + (["windows"] if self._data.get("windows") else [])
+        for name in names:
             path = d / f"{name}.csv"
             getattr(self, name).to_csv(path, index=False)
             written.append(path)

@@ -156,6 +156,14 @@ struct ClassSpec {
   std::vector<StepSpec> steps;
 };
 
+/// Run until the interval of every named metric is narrow enough (run.precision).
+struct PrecisionSpec {
+  double relative = 0;  ///< target half-width / |mean|; 0: no precision run
+  double confidence = 0.95;
+  std::vector<std::string> metrics;  ///< empty: every class's response mean
+  int max_replications = 1000;       ///< the budget
+};
+
 /// How to run: length, warm-up, replications, seed, safety limits.
 struct RunSpec {
   double until = 0;                   ///< simulated time per replication (0: none)
@@ -169,6 +177,7 @@ struct RunSpec {
   int batches = 20;                      ///< batch means when there is one replication
   double window = 0;                     ///< time-series window length after warm-up (0: none)
   std::uint64_t samples = 0;  ///< response times kept per class and replication (reservoir)
+  PrecisionSpec precision;  ///< add replications until intervals are narrow enough
 };
 
 struct ModelSpec {

@@ -89,6 +89,10 @@ struct ResponseResult {
   Estimate mean;
   double p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0;
   double max = 0;
+  /// 95% intervals of p50 ... p999 by sectioning: centred on the pooled
+  /// percentile, half-width t * s / sqrt(n) from the spread of the n
+  /// replications' own percentiles. lo == hi with fewer than two replications.
+  Estimate p50_ci, p90_ci, p95_ci, p99_ci, p999_ci;
 };
 
 /// Time spent by one class at one step, per request (a visit counts its wait
@@ -156,12 +160,37 @@ struct RunInfo {
   bool interrupted = false;
 };
 
-/// One metric of one station, pool or class, per time window (mean over replications).
+/// One precision target (run.precision) and where it ended.
+struct PrecisionTarget {
+  std::string metric;     ///< e.g. "classes.web.response.mean"
+  double target = 0;      ///< relative half-width asked for
+  double mean = 0;        ///< the estimate
+  double half_width = 0;  ///< at the requested confidence
+  double relative = 0;    ///< half_width / |mean| (NaN when undefined)
+  bool met = false;
+};
+
+/// What run.precision asked for and what it got: replications are added until
+/// every target is met or max_replications is reached.
+struct PrecisionResult {
+  bool requested = false;
+  double confidence = 0.95;
+  int max_replications = 0;
+  int replications = 0;  ///< replications run
+  bool met = false;      ///< every target met
+  std::string reason;    ///< how the run stopped, in words
+  std::vector<PrecisionTarget> targets;
+};
+
+/// One metric of one station, pool or class, per time window (mean over
+/// replications, with its 95% interval across them: lo == hi == value with
+/// one replication).
 struct WindowSeries {
   std::string kind;  ///< "station", "pool" or "class"
   std::string name;
   std::string metric;  ///< e.g. "utilization", "mean_queue_length", "throughput"
   std::vector<double> values;
+  std::vector<double> lo, hi;
 };
 
 /// Time series: the measured period cut into windows of equal length.
@@ -185,7 +214,8 @@ struct ExperimentResult {
   Bottleneck bottleneck;
   Saturation saturation;
   Deadlock deadlock;
-  Windows windows;  ///< empty unless run.window > 0
+  Windows windows;            ///< empty unless run.window > 0
+  PrecisionResult precision;  ///< requested only with run.precision
   /// Per class, a uniform sample of response times (run.samples per replication).
   std::vector<std::vector<double>> samples;
 };
