@@ -177,7 +177,7 @@ struct RunSpec {
   int batches = 20;                      ///< batch means when there is one replication
   double window = 0;                     ///< time-series window length after warm-up (0: none)
   std::uint64_t samples = 0;  ///< response times kept per class and replication (reservoir)
-  PrecisionSpec precision;  ///< add replications until intervals are narrow enough
+  PrecisionSpec precision;    ///< add replications until intervals are narrow enough
 };
 
 struct ModelSpec {
