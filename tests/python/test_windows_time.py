@@ -46,7 +46,7 @@ def test_the_peak_window_is_in_the_afternoon_and_its_bottleneck_is_the_cpu(day: 
 def test_the_report_shows_the_peak_next_to_the_whole_run(day: tiersim.Results) -> None:
     text = day.summary()
     assert re.search(r"Peak window 1[567] of 24: \d+-\d+ s \(1[456]:00-1[567]:00\)", text), text
-    m = re.search(r"Bottleneck of the peak: station '(\w+)' at ([\d.]+)% utilization \(whole run: ([\d.]+)%\)", text)
+    m = re.search(r"Bottleneck of the peak: station '([\w.]+)' at ([\d.]+)% utilization \(whole run: ([\d.]+)%\)", text)
     assert m and m.group(1).endswith("cpu"), text
     assert float(m.group(2)) == pytest.approx(100 * PEAK_UTIL, abs=3)
     assert float(m.group(3)) == pytest.approx(100 * DAY_UTIL, abs=1)
