@@ -1,11 +1,35 @@
 // Student-t intervals (Boost.Math) and MSER truncation.
 #include "tiersim/stats/confidence.hpp"
 
+#include <array>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <limits>
 
 namespace tiersim {
+
+namespace {
+
+// The Student-t quantile for an interval at `level` with `df` degrees of
+// freedom. A summary asks for the same one for every metric of every
+// station (thousands of rows for a tier of many replicas), and Boost's
+// inverse is slow, so the last few are remembered, per thread.
+double t_quantile(std::size_t df, double level) {
+  struct Known {
+    std::size_t df;
+    double level, q;
+  };
+  thread_local std::array<Known, 4> known{};
+  thread_local std::size_t next = 0;
+  for (const Known& k : known)
+    if (k.df == df && k.level == level && k.df != 0) return k.q;
+  boost::math::students_t t(static_cast<double>(df));
+  const double q = boost::math::quantile(t, 0.5 + level / 2);
+  known[next++ % known.size()] = {df, level, q};
+  return q;
+}
+
+}  // namespace
 
 Estimate estimate(const std::vector<double>& obs, double level) {
   double sum = 0;
@@ -27,8 +51,7 @@ Estimate estimate(const std::vector<double>& obs, double level) {
   for (double x : obs)
     if (std::isfinite(x)) ss += (x - e.mean) * (x - e.mean);
   double sd = std::sqrt(ss / static_cast<double>(n - 1));
-  boost::math::students_t t(static_cast<double>(n - 1));
-  double h = boost::math::quantile(t, 0.5 + level / 2) * sd / std::sqrt(static_cast<double>(n));
+  double h = t_quantile(n - 1, level) * sd / std::sqrt(static_cast<double>(n));
   e.lo = e.mean - h;
   e.hi = e.mean + h;
   return e;
