@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "detail/json_reader.hpp"
+#include "detail/route_checks.hpp"
 #include "detail/route_context.hpp"
 #include "tiersim/model/compiled_model.hpp"
 
@@ -844,6 +845,7 @@ CompiledModel compile(const ModelSpec& spec) {
                            "' takes no time: its users would cycle forever without time "
                            "passing; give think or a step a time > 0");
   }
+  detail::check_routes(out);  // fork/join nesting, limits, run length: route_checks.cpp
   return out;
 }
 

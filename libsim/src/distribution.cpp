@@ -31,6 +31,26 @@ void require_non_negative(const char* dist, const char* param, double v) {
   if (!(std::isfinite(v) && v >= 0)) bad(dist, param, v, "a finite number >= 0");
 }
 
+// Every distribution's mean and second moment must be finite numbers (a Pareto
+// with alpha <= 2 has an infinite variance by design): the engine sums drawn
+// values and the analysis uses both moments, so an overflow there would turn
+// into silent zeros or NaNs downstream.
+Distribution finite_moments(const char* dist, Distribution d) {
+  if (!std::isfinite(d.mean()))
+    throw std::invalid_argument(std::string(dist) + ": the mean overflows (is " +
+                                std::to_string(d.mean()) +
+                                "); expected values whose mean is "
+                                "a finite number");
+  const bool heavy_tail = d.kind() == Distribution::Kind::kPareto;
+  if (!heavy_tail && !std::isfinite(d.second_moment())) {
+    std::ostringstream os;
+    os << dist << ": the second moment overflows (mean " << d.mean()
+       << "); expected values whose square is a finite number";
+    throw std::invalid_argument(os.str());
+  }
+  return d;
+}
+
 // Uniform on (0, 1]: safe to take the log of or divide by.
 double open_uniform(RandomEngine& eng) { return 1.0 - boost::random::uniform_01<double>()(eng); }
 
@@ -43,17 +63,19 @@ Distribution Distribution::deterministic(double value) {
   d.p0_ = value;
   d.mean_ = value;
   d.variance_ = 0;
-  return d;
+  return finite_moments("deterministic", d);
 }
 
 Distribution Distribution::exponential(double mean) {
   require_positive("exponential", "mean", mean);
+  if (!std::isfinite(1.0 / mean))
+    bad("exponential", "mean", mean, "a mean whose rate 1/mean is finite");
   Distribution d;
   d.kind_ = Kind::kExponential;
   d.p0_ = 1.0 / mean;
   d.mean_ = mean;
   d.variance_ = mean * mean;
-  return d;
+  return finite_moments("exponential", d);
 }
 
 Distribution Distribution::uniform(double low, double high) {
@@ -64,9 +86,9 @@ Distribution Distribution::uniform(double low, double high) {
   d.kind_ = Kind::kUniform;
   d.p0_ = low;
   d.p1_ = high;
-  d.mean_ = (low + high) / 2;
+  d.mean_ = low / 2 + high / 2;  // (low + high) / 2 overflows for two large bounds
   d.variance_ = (high - low) * (high - low) / 12;
-  return d;
+  return finite_moments("uniform", d);
 }
 
 Distribution Distribution::erlang(int k, double mean) {
@@ -76,9 +98,10 @@ Distribution Distribution::erlang(int k, double mean) {
   d.kind_ = Kind::kErlang;
   d.p0_ = k;
   d.p1_ = mean / k;  // phase mean
+  if (!(d.p1_ > 0)) bad("erlang", "mean", mean, "a mean whose phase mean mean/k is > 0");
   d.mean_ = mean;
   d.variance_ = mean * mean / k;
-  return d;
+  return finite_moments("erlang", d);
 }
 
 Distribution Distribution::hyperexponential(double mean, double scv) {
@@ -101,7 +124,7 @@ Distribution Distribution::hyperexponential2(double p, double mean1, double mean
   d.mean_ = p * mean1 + (1 - p) * mean2;
   double m2 = 2 * (p * mean1 * mean1 + (1 - p) * mean2 * mean2);
   d.variance_ = m2 - d.mean_ * d.mean_;
-  return d;
+  return finite_moments("hyperexponential", d);
 }
 
 Distribution Distribution::lognormal(double mean, double cv) {
@@ -112,9 +135,11 @@ Distribution Distribution::lognormal(double mean, double cv) {
   double s2 = std::log1p(cv * cv);
   d.p0_ = std::log(mean) - s2 / 2;  // mu of the underlying normal
   d.p1_ = std::sqrt(s2);            // sigma of the underlying normal
+  if (!std::isfinite(d.p0_) || !std::isfinite(d.p1_))
+    bad("lognormal", "cv", cv, "a cv whose underlying normal has finite parameters");
   d.mean_ = mean;
   d.variance_ = (cv * mean) * (cv * mean);
-  return d;
+  return finite_moments("lognormal", d);
 }
 
 Distribution Distribution::pareto(double alpha, double mean) {
@@ -124,10 +149,11 @@ Distribution Distribution::pareto(double alpha, double mean) {
   d.kind_ = Kind::kPareto;
   d.p0_ = alpha;
   d.p1_ = mean * (alpha - 1) / alpha;  // scale x_m
+  if (!(d.p1_ > 0)) bad("pareto", "mean", mean, "a mean whose scale mean (alpha-1)/alpha is > 0");
   d.mean_ = mean;
   d.variance_ = alpha > 2 ? d.p1_ * d.p1_ * alpha / ((alpha - 1) * (alpha - 1) * (alpha - 2))
                           : std::numeric_limits<double>::infinity();
-  return d;
+  return finite_moments("pareto", d);
 }
 
 Distribution Distribution::empirical_samples(std::vector<double> samples) {
@@ -145,7 +171,7 @@ Distribution Distribution::empirical_samples(std::vector<double> samples) {
   d.mean_ = sum / n;
   d.variance_ = std::max(0.0, sum2 / n - d.mean_ * d.mean_);
   d.xs_ = std::make_shared<const std::vector<double>>(std::move(samples));
-  return d;
+  return finite_moments("empirical", d);
 }
 
 Distribution Distribution::empirical_cdf(std::vector<double> x, std::vector<double> cdf) {
@@ -173,7 +199,7 @@ Distribution Distribution::empirical_cdf(std::vector<double> x, std::vector<doub
   d.variance_ = std::max(0.0, m2 - m1 * m1);
   d.xs_ = std::make_shared<const std::vector<double>>(std::move(x));
   d.fs_ = std::make_shared<const std::vector<double>>(std::move(cdf));
-  return d;
+  return finite_moments("empirical", d);
 }
 
 double Distribution::sample_other(RandomEngine& eng) const {

@@ -115,14 +115,32 @@ double number_at(const json& v, const std::string& path, double min, bool exclus
 
 std::int64_t integer_at(const json& v, const std::string& path, std::int64_t min,
                         std::int64_t max) {
-  double x = number_at(v, path, -std::numeric_limits<double>::infinity(), false);
-  if (x != std::floor(x))
-    throw ModelError(path, show(v) + " is not a whole number");
-  if (x < static_cast<double>(min) || x > static_cast<double>(max)) {
+  auto out_of_range = [&]() {
     std::ostringstream os;
     os << show(v) << " is out of range; expected a whole number from " << min << " to " << max;
-    throw ModelError(path, os.str());
+    return ModelError(path, os.str());
+  };
+  // Integers are compared exactly: through a double, 2^53 + 1 would pass as 2^53.
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(max) || (min > 0 && u < static_cast<std::uint64_t>(min)))
+      throw out_of_range();
+    return static_cast<std::int64_t>(u);
   }
+  if (v.is_number_integer()) {
+    const auto i = v.get<std::int64_t>();
+    if (i < min || i > max) throw out_of_range();
+    return i;
+  }
+  double x = number_at(v, path, -std::numeric_limits<double>::infinity(), false);
+  if (x != std::floor(x)) throw ModelError(path, show(v) + " is not a whole number");
+  // Written with a fraction or an exponent, a whole number is a double: past
+  // 2^53 it may already be rounded, so it is not taken as exact.
+  if (std::abs(x) > 0x1p53)
+    throw ModelError(path, show(v) +
+                               " is beyond 2^53 and may have been rounded; write it as "
+                               "a plain integer");
+  if (x < static_cast<double>(min) || x > static_cast<double>(max)) throw out_of_range();
   return static_cast<std::int64_t>(x);
 }
 

@@ -2,6 +2,8 @@
 // cross references (routes, names) are checked by compile().
 #include "tiersim/model/loader.hpp"
 
+#include <algorithm>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "detail/json_reader.hpp"
@@ -14,6 +16,14 @@ using detail::json;
 using detail::ObjectReader;
 
 constexpr std::int64_t kMaxCount = 100000000;  // servers, tokens, population: absurd beyond
+
+// Beyond a squared coefficient of variation of 1e6 (cv 1000) a lognormal's or
+// a two-phase fit's mean rests on draws rarer than one in a million: no run
+// reproduces it, and the simulated means come out far too small, silently.
+constexpr double kMaxScv = 1e6;
+constexpr const char* kTooVariable =
+    " is too variable: at most scv 1e6 (cv 1000); beyond it the mean rests on draws rarer "
+    "than one in a million, which no run reproduces";
 
 Discipline parse_discipline(const std::string& s, const std::string& path) {
   if (s == "fcfs") return Discipline::kFcfs;
@@ -107,6 +117,15 @@ std::vector<std::string> string_list(const ObjectReader& r, const char* key) {
     out.push_back(xs[i].get<std::string>());
   }
   return out;
+}
+
+// Weights as probabilities, scaled by the largest first so that no sum can
+// overflow ([1e308, 1e308] is [0.5, 0.5]); every weight is finite and > 0.
+void normalise_weights(const std::vector<double>& w, std::vector<EdgeSpec>& edges) {
+  const double top = *std::max_element(w.begin(), w.end());
+  double total = 0;
+  for (double x : w) total += x / top;
+  for (std::size_t i = 0; i < w.size(); ++i) edges[i].probability = w[i] / top / total;
 }
 
 std::vector<EdgeSpec> read_next(const json& v, const std::string& path) {
@@ -204,9 +223,8 @@ StepSpec read_step(const json& v, const std::string& path, std::size_t index) {
       for (std::size_t i = 0; i < ws.size(); ++i)
         w[i] = detail::number_at(ws[i], index_path(r.field("weights"), i), 0, true);
     }
-    double total = 0;
-    for (double x : w) total += x;
-    for (std::size_t i = 0; i < to.size(); ++i) s.next.push_back({to[i], w[i] / total});
+    for (std::size_t i = 0; i < to.size(); ++i) s.next.push_back({to[i], 0.0});
+    normalise_weights(w, s.next);
     if (r.has("by")) {
       if (s.policy != ChoosePolicy::kShortestQueue)
         throw ModelError(r.field("by"), "'by' applies to the shortest_queue policy only");
@@ -480,6 +498,8 @@ Distribution read_distribution(const json& v, const std::string& path) {
     ObjectReader r(v, path, {"dist", "mean", "scv", "p", "mean1", "mean2"});
     if (r.has("scv")) {
       double scv = r.number("scv", 1);
+      if (scv > kMaxScv)
+        throw ModelError(r.field("scv"), detail::show(r.raw("scv")) + kTooVariable);
       double mean = positive(r, "mean");
       try {
         return Distribution::hyperexponential(mean, scv);
@@ -496,7 +516,10 @@ Distribution read_distribution(const json& v, const std::string& path) {
   }
   if (d == "lognormal") {
     ObjectReader r(v, path, {"dist", "mean", "cv"});
-    return Distribution::lognormal(positive(r, "mean"), positive(r, "cv"));
+    const double cv = positive(r, "cv");
+    if (cv * cv > kMaxScv)
+      throw ModelError(r.field("cv"), detail::show(r.raw("cv")) + kTooVariable);
+    return Distribution::lognormal(positive(r, "mean"), cv);
   }
   if (d == "pareto") {
     ObjectReader r(v, path, {"dist", "alpha", "mean"});
@@ -599,8 +622,8 @@ void apply_run_overrides(RunSpec& run, const json& v, const std::string& path) {
     run.warmup_mser5 = false;
   }
   run.replications = static_cast<int>(r.integer_or("replications", run.replications, 1, 100000));
-  run.seed = static_cast<std::uint64_t>(
-      r.integer_or("seed", static_cast<std::int64_t>(run.seed), 0, std::int64_t{1} << 53));
+  run.seed = static_cast<std::uint64_t>(r.integer_or("seed", static_cast<std::int64_t>(run.seed), 0,
+                                                     std::numeric_limits<std::int64_t>::max()));
   run.threads = static_cast<int>(r.integer_or("threads", run.threads, 0, 1024));
   run.max_in_system = static_cast<std::uint64_t>(r.integer_or(
       "max_in_system", static_cast<std::int64_t>(run.max_in_system), 1, std::int64_t{1} << 32));
