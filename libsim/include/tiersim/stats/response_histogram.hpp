@@ -69,14 +69,24 @@ class ResponseHistogram {
     hist_(x);
     ++count_;
     if (x > max_) max_ = x;
+    // Positive but below the axis: counted apart from zero times (zero
+    // responses are common; a quantile among these tiny ones is not known).
+    if (x > 0 && x < 0x1p-30) [[unlikely]]
+      ++tiny_;
   }
   void merge(const ResponseHistogram& other);
   void reset();
 
   [[nodiscard]] std::uint64_t count() const noexcept { return count_; }
-  [[nodiscard]] double max() const noexcept { return max_; }
+  /// The largest value added; NaN (reported as null) when empty.
+  [[nodiscard]] double max() const noexcept {
+    return count_ > 0 ? max_ : std::numeric_limits<double>::quiet_NaN();
+  }
   /// The p-quantile (0 < p < 1), interpolated linearly inside its bin (bins
-  /// are at most 1/128 of their value wide); 0 when empty.
+  /// are at most 1/128 of their value wide). NaN (reported as null) when
+  /// empty, or when it falls outside the axis where the error bound cannot
+  /// be kept: among positive values below 2^-30, or above 2^30 unless the
+  /// maximum is within one bin of 2^30. Exactly 0 when it falls among zeros.
   [[nodiscard]] double quantile(double p) const;
 
  private:
@@ -84,6 +94,7 @@ class ResponseHistogram {
       decltype(boost::histogram::make_histogram_with(std::vector<std::uint64_t>(), OctaveAxis()));
   Hist hist_;
   std::uint64_t count_ = 0;
+  std::uint64_t tiny_ = 0;  // values in (0, 2^-30): in the underflow bin with the zeros
   double max_ = 0;
 };
 
