@@ -36,6 +36,18 @@ std::string closest_match(const std::string& word, const std::vector<std::string
   return best_d <= limit ? best : "";
 }
 
+bool has_control_character(const std::string& s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == 0x7f) return true;
+    // C1 controls U+0080..U+009F are 0xC2 0x80..0x9F in UTF-8 (0x9B is a CSI).
+    if (c == 0xc2 && i + 1 < s.size() && static_cast<unsigned char>(s[i + 1]) <= 0x9f &&
+        static_cast<unsigned char>(s[i + 1]) >= 0x80)
+      return true;
+  }
+  return false;
+}
+
 std::string show(const json& v) {
   std::string s = v.dump();
   if (s.size() > 60) s = s.substr(0, 57) + "...";
@@ -92,6 +104,10 @@ std::string ObjectReader::string(const char* key) const {
     throw ModelError(field(key), "expected a string, got " + type_name(v) + " " + show(v));
   std::string s = v.get<std::string>();
   if (s.empty()) throw ModelError(field(key), "must not be empty");
+  if (has_control_character(s))
+    throw ModelError(field(key), show(v) +
+                                     " holds a control character (a newline, tab or terminal "
+                                     "escape); names are printed in reports and messages");
   return s;
 }
 

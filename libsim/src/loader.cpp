@@ -112,7 +112,8 @@ std::vector<std::string> string_list(const ObjectReader& r, const char* key) {
   if (xs.empty()) throw ModelError(r.field(key), "needs at least one entry");
   std::vector<std::string> out;
   for (std::size_t i = 0; i < xs.size(); ++i) {
-    if (!xs[i].is_string() || xs[i].get<std::string>().empty())
+    if (!xs[i].is_string() || xs[i].get<std::string>().empty() ||
+        detail::has_control_character(xs[i].get<std::string>()))
       throw ModelError(index_path(r.field(key), i), "expected a name, got " + detail::show(xs[i]));
     out.push_back(xs[i].get<std::string>());
   }

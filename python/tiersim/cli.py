@@ -14,9 +14,9 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from .errors import ModelError
+from .errors import ModelError, escape_controls
 
 if TYPE_CHECKING:
     from .model import Model
@@ -55,11 +55,11 @@ def subcommand(name: str, help: str, description: str, epilog: str = "") -> Call
 
 
 def _error(message: str) -> None:
-    print(f"{PROG}: error: {message}", file=sys.stderr)
+    print(f"{PROG}: error: {escape_controls(message)}", file=sys.stderr)
 
 
 def _warn(message: str) -> None:
-    print(f"{PROG}: warning: {message}", file=sys.stderr)
+    print(f"{PROG}: warning: {escape_controls(message)}", file=sys.stderr)
 
 
 def _load(path: str) -> Model:
@@ -70,13 +70,24 @@ def _load(path: str) -> Model:
     return load(path)
 
 
+def _time(text: str) -> float:
+    """A finite time >= 0 (``nan`` and ``inf`` parse as floats but are not times)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a time, got {text!r}") from None
+    if not (value >= 0 and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"expected a finite time >= 0, got {text!r}")
+    return value
+
+
 def _warmup(text: str) -> float | str:
     if text.lower() == "mser5":
         return "mser5"
     try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a time or 'mser5', got {text!r}") from None
+        return _time(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"expected a finite time >= 0 or 'mser5', got {text!r}") from None
 
 
 def _fraction(text: str) -> float:
@@ -105,7 +116,7 @@ def _precision(parser: argparse.ArgumentParser, args: argparse.Namespace) -> dic
 def _run_settings(parser: argparse.ArgumentParser, per_point: bool = False) -> argparse._ArgumentGroup:
     """The options every simulating command shares; they override the model's ``run`` section."""
     run = parser.add_argument_group("run settings (override the model's `run` section)")
-    run.add_argument("--until", type=float, metavar="T", help="simulated time per replication, in seconds")
+    run.add_argument("--until", type=_time, metavar="T", help="simulated time per replication, in seconds")
     run.add_argument("--warmup", type=_warmup, metavar="W", help="warm-up time deleted from the statistics, or 'mser5'")
     run.add_argument("--replications", type=int, metavar="R",
                      help="independent replications" + (" per point" if per_point else ""))
@@ -675,6 +686,14 @@ def _version() -> str:
         return "unknown"
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's usage errors, with the user's text escaped like every other message."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {escape_controls(message)}\n")
+
+
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     """The top-level parser and the handler of each subcommand.
 
@@ -682,7 +701,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     >>> sorted(handlers)
     ['analyze', 'check', 'draw', 'report', 'run', 'sweep']
     """
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description=textwrap.fill("tiersim: a discrete-event queueing simulator for multi-tier systems. "
                                   "Describe stations, pools and request classes in a YAML or JSON model "
@@ -705,19 +724,62 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     return parser, handlers
 
 
+def _check_plot_target(args: argparse.Namespace) -> None:
+    """``sweep --plot FILE``: refuse a format matplotlib cannot write before anything runs."""
+    plot = getattr(args, "plot", None)
+    if args.command != "sweep" or not plot:
+        return
+    suffix = os.path.splitext(plot)[1].lower().lstrip(".")
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if suffix not in formats:
+        raise _UsageError(f"--plot {plot}: {'.' + suffix if suffix else 'no extension'} is not a figure "
+                          f"format; use one of " + ", ".join("." + f for f in sorted(formats)))
+
+
+class _UsageError(Exception):
+    """A bad command-line value found after parsing; printed as one line, exit 2."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the command line and returns the exit code (0 ok, 2 bad input, 130 interrupted).
+
+    Every path ends in one of those codes (1 for an internal error or a closed
+    pipe) with at most one escaped ``tiersim: error:`` line; Ctrl-C at any
+    point, also while a simulation catches it and returns partial results,
+    exits 130.
 
     >>> main(["check", "no/such/model.yaml"])
     2
     """
-    parser, handlers = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
+    import signal
+    import threading
+
+    interrupted: list[int] = []
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        def on_sigint(signum: int, frame: object) -> None:
+            interrupted.append(signum)
+            raise KeyboardInterrupt
+
+        previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        return handlers[args.command](args)
+        parser, handlers = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        _check_plot_target(args)
+        code = handlers[args.command](args)
+        if interrupted and code == EXIT_OK:
+            # The simulation caught Ctrl-C and returned what it had: not a success.
+            _error("interrupted")
+            return EXIT_INTERRUPTED
+        return code
+    except _UsageError as e:
+        _error(str(e))
+        return EXIT_USAGE
     except ModelError as e:
         hint = ""
         if e.path == "run.until" and args.command == "run" and args.until is None:
@@ -738,11 +800,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_INTERRUPTED
+    except RecursionError:
+        _error("the model is nested too deeply to read")
+        return EXIT_USAGE
+    except MemoryError:
+        _error("out of memory reading or running the model")
+        return EXIT_FAILURE
     except Exception as e:  # never a traceback unless asked for
         if os.environ.get("TIERSIM_DEBUG"):
             raise
         _error(f"internal error: {type(e).__name__}: {e} (set TIERSIM_DEBUG=1 for a traceback)")
         return EXIT_FAILURE
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

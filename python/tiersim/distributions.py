@@ -9,6 +9,7 @@ authority on what runs.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Union
@@ -32,7 +33,8 @@ __all__ = [
 
 
 def _number(dist: str, param: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    # numbers.Real: numpy scalars too (np.int64, np.float32), not only int and float.
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ModelError(f"{dist}: {param} = {value!r} is invalid; expected a number")
     return float(value)
 
@@ -208,7 +210,7 @@ class Erlang(Distribution):
     mean: float
 
     def __post_init__(self) -> None:
-        if isinstance(self.k, bool) or not isinstance(self.k, int) or not 1 <= self.k <= 1_000_000:
+        if isinstance(self.k, bool) or not isinstance(self.k, numbers.Integral) or not 1 <= self.k <= 1_000_000:
             raise ModelError(f"erlang: k = {self.k!r} is invalid; expected an integer from 1 to 1000000")
         _positive(self.dist, "mean", self.mean)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["ModelError", "translate_core_errors"]
+__all__ = ["ModelError", "escape_controls", "translate_core_errors"]
 
 
 class ModelError(ValueError):
@@ -34,13 +34,29 @@ class ModelError(ValueError):
     message: str
 
     def __init__(self, message: str, path: str = "") -> None:
-        self.path = path
-        self.message = message
-        super().__init__(f"{path}: {message}" if path else message)
+        # Messages quote names and keys from the model: their control
+        # characters (a newline forging a second line, an ANSI escape clearing
+        # the terminal) are shown escaped, never acted upon.
+        self.path = escape_controls(path)
+        self.message = escape_controls(message)
+        super().__init__(f"{self.path}: {self.message}" if self.path else self.message)
 
     def __reduce__(self) -> tuple[type[ModelError], tuple[str, str]]:
         # Keeps ``path`` when the error crosses a process boundary (pickling).
         return (type(self), (self.message, self.path))
+
+
+def escape_controls(text: str) -> str:
+    r"""``text`` with control characters (C0, DEL, C1, and other non-printable
+    ones such as bidi overrides) written as Python escapes; printable text,
+    accents and all, is unchanged.
+
+    >>> escape_controls("cpu\n\x1b[2Jé")
+    'cpu\\n\\x1b[2Jé'
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _from_core(error: BaseException) -> ModelError:

@@ -620,6 +620,7 @@ class Model:
                               max_completions=max_completions, max_in_system=max_in_system, batches=batches,
                               window=window, samples=samples,
                               precision=dict(precision) if isinstance(precision, Mapping) else precision)
+        overrides = json_ready(overrides, "run")
         text = self._json_for_core()
         total = overrides.get("replications", self.run_settings.get("replications", 1))
         callback, close = _progress_callback(progress, total, self.name)
@@ -655,32 +656,90 @@ class Model:
 
     def _json_for_core(self, data: dict[str, Any] | None = None) -> str:
         data = self.to_dict() if data is None else data
-        bad = _non_finite(data, "")
-        if bad is not None:
-            # JSON cannot carry NaN or infinity; name the field as the core would.
-            path, value = bad
-            raise ModelError(f"{value!r} is not a finite number", path=path)
-        try:
-            return json.dumps(data, allow_nan=False)
-        except (TypeError, ValueError) as e:
-            raise ModelError(f"the model holds a value JSON cannot carry: {e}") from None
+        return json.dumps(json_ready(data, ""), allow_nan=False)
 
 
-def _non_finite(value: Any, path: str) -> tuple[str, float] | None:
-    """The first NaN or infinite number in plain model data, with its field path."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return path, value
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            found = _non_finite(v, f"{path}.{k}" if path else str(k))
-            if found:
-                return found
-    elif isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            found = _non_finite(v, f"{path}[{i}]")
-            if found:
-                return found
-    return None
+_MAX_DEPTH = 64  # a model is ~8 levels deep; far deeper is an attack or a bug
+
+
+def json_ready(value: Any, path: str) -> Any:
+    """A copy of plain model data that JSON can carry, or a :class:`ModelError` naming the field.
+
+    numpy (and other ``numbers``) integers and reals become ``int`` and
+    ``float``; NaN, infinity, dates, bytes, sets, non-string keys and any
+    other object are refused at their field path, as is nesting deeper than
+    64 levels. Iterative, so no document can exhaust the stack.
+
+    >>> import numpy as np
+    >>> json_ready({"servers": np.int64(4), "speed": np.float32(0.5)}, "stations[0]")
+    {'servers': 4, 'speed': 0.5}
+    >>> json_ready({"until": float("nan")}, "run")
+    Traceback (most recent call last):
+    ...
+    tiersim.errors.ModelError: run.until: nan is not a finite number
+    """
+    import numbers
+
+    def convert(v: Any, at: str) -> tuple[Any, bool]:  # (value, is a container)
+        if v is None or isinstance(v, (bool, str)):
+            return v, False
+        if isinstance(v, numbers.Integral):  # int, numpy integers
+            return int(v), False
+        if isinstance(v, numbers.Real) and not isinstance(v, numbers.Integral):
+            f = float(v)
+            if not math.isfinite(f):
+                raise ModelError(f"{f!r} is not a finite number", path=at)
+            return f, False
+        if type(v).__module__ == "numpy" and hasattr(v, "item") and getattr(v, "shape", None) == ():
+            return convert(v.item(), at)  # numpy bool
+        if isinstance(v, Mapping):
+            return {}, True
+        if isinstance(v, (list, tuple)):
+            return [], True
+        raise ModelError(f"{_describe_value(v)} cannot be a model value; expected a number, a string, "
+                         f"true/false, a list or a mapping", path=at)
+
+    root, container = convert(value, path)
+    if not container:
+        return root
+    work = [(value, root, path, 1)]
+    while work:
+        src, dst, at, depth = work.pop()
+        if depth > _MAX_DEPTH:
+            raise ModelError(f"is nested more than {_MAX_DEPTH} levels deep", path=at)
+        items = src.items() if isinstance(src, Mapping) else enumerate(src)
+        for k, v in items:
+            if isinstance(src, Mapping):
+                if not isinstance(k, str):
+                    raise ModelError(f"the key {_describe_value(k)} is not a string (quote it)", path=at)
+                sub = f"{at}.{k}" if at else k
+            else:
+                sub = f"{at}[{k}]"
+            out, is_container = convert(v, sub)
+            if isinstance(dst, dict):
+                dst[k] = out
+            else:
+                dst.append(out)
+            if is_container:
+                work.append((v, out, sub, depth + 1))
+    return root
+
+
+def _describe_value(v: Any) -> str:
+    import datetime
+
+    if isinstance(v, (datetime.date, datetime.datetime)):
+        return f"a date ({v.isoformat()}: YAML reads an unquoted date as one)"
+    if isinstance(v, (bytes, bytearray)):
+        return "binary data (a YAML !!binary value)"
+    if isinstance(v, (set, frozenset)):
+        return "a set (a YAML !!set value)"
+    return f"{type(v).__name__} {_short_repr(v)}"
+
+
+def _short_repr(v: Any) -> str:
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _run_dict(**kwargs: Any) -> dict[str, Any]:

@@ -23,6 +23,9 @@ std::size_t edit_distance(const std::string& a, const std::string& b);
 /// The closest candidate to `word`, or "" when none is close enough.
 std::string closest_match(const std::string& word, const std::vector<std::string>& candidates);
 
+/// Whether `s` holds a C0/C1 control character or DEL (newlines, ANSI escapes).
+bool has_control_character(const std::string& s);
+
 /// A short rendering of a JSON value for an error message.
 std::string show(const json& v);
 
