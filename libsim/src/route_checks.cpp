@@ -160,8 +160,8 @@ void check_run_length(const CompiledModel& m) {
          << "' cycles so fast that reaching run.until = " << run.until << " would take about "
          << cycles << " user cycles";
     }
-    os << ", more than the " << kMaxCyclesPerRun
-       << " a run can simulate; use a coarser time unit or a shorter run.until";
+    os << ": a clock at that time cannot resolve steps this small (at most 2^48 = "
+       << kMaxCyclesPerRun << " per run); use a coarser time unit or a shorter run.until";
     const ClassSpec& spec = m.spec.classes[c];
     const char* field =
         cc.open() ? (spec.schedule.empty() ? ".interarrival" : ".schedule") : ".think";
@@ -184,6 +184,36 @@ void check_scaled_times(const CompiledModel& m) {
   }
 }
 
+// Documented limits that cost memory in every replication, refused up front
+// (with the limit) rather than ending in bad_alloc.
+void check_memory_limits(const CompiledModel& m) {
+  double users = 0, keys = 0;
+  for (const CompiledClass& cc : m.classes)
+    if (!cc.open()) users += cc.population;
+  if (users > kMaxUsers) {
+    std::ostringstream os;
+    os << "hold " << users << " users and batch jobs in all; at most " << kMaxUsers
+       << " (each is a request record in every replication)";
+    throw ModelError("classes", os.str());
+  }
+  for (const CompiledPool& p : m.pools) keys += p.keys;
+  if (keys > kMaxKeys) {
+    std::ostringstream os;
+    os << "lock tables hold " << keys << " keys in all; at most " << kMaxKeys
+       << " (each key is a queue and two counters in every replication)";
+    throw ModelError("pools", os.str());
+  }
+  const double kept =
+      static_cast<double>(m.spec.run.replications) * static_cast<double>(m.classes.size());
+  if (kept > kMaxReplicationClasses) {
+    std::ostringstream os;
+    os << m.spec.run.replications << " replications of " << m.classes.size() << " classes keep "
+       << kept << " response histograms (61 KB each) until the summary; at "
+       << "most " << kMaxReplicationClasses << " replications x classes";
+    throw ModelError("run.replications", os.str());
+  }
+}
+
 }  // namespace
 
 void check_routes(const CompiledModel& m) {
@@ -194,6 +224,7 @@ void check_routes(const CompiledModel& m) {
       if (m.steps[cc.first_step + s].kind == StepKind::kFork) check_fork(m, ci, r, s);
   }
   check_scaled_times(m);
+  check_memory_limits(m);
   check_run_length(m);
 }
 

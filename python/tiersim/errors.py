@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["ModelError", "escape_controls", "translate_core_errors"]
+__all__ = ["ModelError", "translate_core_errors"]
 
 
 class ModelError(ValueError):

@@ -285,5 +285,41 @@ TEST(RunLength, ClosedUsersThatCycleTooFastAreRejectedAtTheThinkTime) {
   EXPECT_EQ(error_of(doc), "(no error)");
 }
 
+// ---- documented limits: refused up front, with the limit ----------------
+
+TEST(Limits, WhatWouldEndInBadAllocIsRefusedUpFrontWithTheLimit) {
+  // Each of these ended in bad_alloc before issue 18.
+  json doc = base();
+  doc["run"]["max_in_system"] = std::uint64_t{1} << 32;
+  EXPECT_TRUE(starts_with(error_of(doc),
+                          "run.max_in_system: 4294967296 is out of range; expected "
+                          "a whole number from 1 to 10000000"))
+      << error_of(doc);
+  doc = base();
+  doc["run"]["replications"] = 100000;
+  EXPECT_TRUE(starts_with(error_of(doc), "run.replications: 100000 is out of range"))
+      << error_of(doc);
+  doc = base();
+  doc["classes"].push_back(doc["classes"][0]);
+  doc["classes"][1]["name"] = "other";
+  doc["run"]["replications"] = 10000;
+  EXPECT_TRUE(starts_with(error_of(doc), "run.replications: 10000 replications of 2 classes keep"))
+      << error_of(doc);
+  doc = base();
+  doc["classes"][0] = json::parse(R"({"name": "u", "type": "closed", "population": 100000000,
+      "think": 1, "steps": [{"visit": "a", "service": 0.1}]})");
+  EXPECT_TRUE(starts_with(error_of(doc),
+                          "classes: hold 1e+08 users and batch jobs in all; at most "
+                          "1e+07"))
+      << error_of(doc);
+  doc = base();
+  for (int i = 0; i < 5; ++i)
+    doc["pools"].push_back(
+        {{"name", "t" + std::to_string(i)}, {"capacity", 1}, {"keys", 10000000}});
+  EXPECT_TRUE(
+      starts_with(error_of(doc), "pools: lock tables hold 5e+07 keys in all; at most 1e+07"))
+      << error_of(doc);
+}
+
 }  // namespace
 }  // namespace tiersim
