@@ -95,10 +95,19 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // Anything else (std::invalid_argument not wrapped as ModelError,
   // std::out_of_range, nlohmann::json exceptions...) escapes and is reported.
   if (!small_enough(model)) return 0;
+  tiersim::ExperimentResult result;
   try {
-    (void)tiersim::run_experiment(model);
+    result = tiersim::run_experiment(model);
   } catch (const tiersim::ModelError&) {
     return 0;  // run-time checks of the model (e.g. a run with no end)
+  }
+  // Silent wrong numbers: a percentile is unknown (NaN, written as null) or
+  // lies in [0, max]; a mean response is never negative or infinite.
+  for (const auto& c : result.classes) {
+    const auto& r = c.response;
+    for (double p : {r.p50, r.p90, r.p95, r.p99, r.p999})
+      if (!std::isnan(p) && !(p >= 0 && p <= r.max)) __builtin_trap();
+    if (std::isinf(r.mean.mean) || r.mean.mean < 0) __builtin_trap();
   }
   return 0;
 }
