@@ -86,7 +86,8 @@ Distribution Distribution::uniform(double low, double high) {
   d.kind_ = Kind::kUniform;
   d.p0_ = low;
   d.p1_ = high;
-  d.mean_ = low / 2 + high / 2;  // (low + high) / 2 overflows for two large bounds
+  d.mean_ = (low + high) / 2;
+  if (!std::isfinite(d.mean_)) d.mean_ = low / 2 + high / 2;  // two huge bounds: no overflow
   d.variance_ = (high - low) * (high - low) / 12;
   return finite_moments("uniform", d);
 }

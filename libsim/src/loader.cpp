@@ -120,13 +120,20 @@ std::vector<std::string> string_list(const ObjectReader& r, const char* key) {
   return out;
 }
 
-// Weights as probabilities, scaled by the largest first so that no sum can
-// overflow ([1e308, 1e308] is [0.5, 0.5]); every weight is finite and > 0.
+// Weights as probabilities. When their sum overflows ([1e308, 1e308]), they
+// are scaled by the largest first; otherwise divided by the sum as always, so
+// ordinary models keep bit-identical probabilities.
 void normalise_weights(const std::vector<double>& w, std::vector<EdgeSpec>& edges) {
-  const double top = *std::max_element(w.begin(), w.end());
   double total = 0;
-  for (double x : w) total += x / top;
-  for (std::size_t i = 0; i < w.size(); ++i) edges[i].probability = w[i] / top / total;
+  for (double x : w) total += x;
+  double top = 1;
+  if (!std::isfinite(total)) {
+    top = *std::max_element(w.begin(), w.end());
+    total = 0;
+    for (double x : w) total += x / top;
+  }
+  for (std::size_t i = 0; i < w.size(); ++i)
+    edges[i].probability = (top == 1 ? w[i] : w[i] / top) / total;
 }
 
 std::vector<EdgeSpec> read_next(const json& v, const std::string& path) {

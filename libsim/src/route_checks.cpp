@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <sstream>
 #include <string>
@@ -13,26 +14,30 @@
 namespace tiersim::detail {
 namespace {
 
-std::string step_path(std::size_t c, std::size_t s) {
-  return "classes[" + std::to_string(c) + "].steps[" + std::to_string(s) + "]";
-}
-
-// One class's route as local successor and predecessor lists (exit = n).
+// One route (a class's, or an operation's as compiled: a thread step, the
+// user's steps, an end step) as local successor and predecessor lists
+// (exit = n), with the field path of each local step.
 struct LocalRoute {
-  std::size_t n = 0;
+  std::uint32_t first = 0;
+  std::size_t n = 0, entry = 0;
+  std::function<std::string(std::size_t)> path;
   std::vector<std::vector<std::size_t>> succ, pred;
 };
 
-LocalRoute local_route(const CompiledModel& m, const CompiledClass& cc) {
+LocalRoute local_route(const CompiledModel& m, std::uint32_t first, std::uint32_t end,
+                       std::uint32_t entry, std::function<std::string(std::size_t)> path) {
   LocalRoute r;
-  r.n = cc.end_step - cc.first_step;
+  r.first = first;
+  r.n = end - first;
+  r.entry = entry - first;
+  r.path = std::move(path);
   r.succ.resize(r.n);
   r.pred.resize(r.n + 1);
   for (std::size_t s = 0; s < r.n; ++s) {
-    const CompiledStep& st = m.steps[cc.first_step + s];
+    const CompiledStep& st = m.steps[first + s];
     for (std::uint32_t e = st.edge_begin; e < st.edge_end; ++e) {
       const std::uint32_t to = m.edges[e].to;
-      const std::size_t t = to == kExit ? r.n : to - cc.first_step;
+      const std::size_t t = to == kExit || to < first || to >= end ? r.n : to - first;
       r.succ[s].push_back(t);
       r.pred[t].push_back(s);
     }
@@ -44,10 +49,9 @@ LocalRoute local_route(const CompiledModel& m, const CompiledClass& cc) {
 // join. Only the fork may lead into them (and into the join); they may not
 // lead back to the fork, nor out of the route. Nested forks are branches'
 // steps like any other, with their own region checked the same way.
-void check_fork(const CompiledModel& m, std::size_t ci, const LocalRoute& r, std::size_t f) {
-  const CompiledClass& cc = m.classes[ci];
+void check_fork(const CompiledModel& m, const LocalRoute& r, std::size_t f) {
   const auto& steps = m.steps;
-  const std::uint32_t first = cc.first_step;
+  const std::uint32_t first = r.first;
   const std::string& fork_id = steps[first + f].id;
 
   std::vector<std::size_t> joins;
@@ -56,16 +60,15 @@ void check_fork(const CompiledModel& m, std::size_t ci, const LocalRoute& r, std
       joins.push_back(s);
   if (joins.empty()) return;  // compile reports a fork without a join
   if (joins.size() > 1)
-    throw ModelError(step_path(ci, joins[1]), "fork '" + fork_id + "' already has a join (" +
-                                                  step_path(ci, joins[0]) +
-                                                  "); a fork has exactly one join");
+    throw ModelError(r.path(joins[1]), "fork '" + fork_id + "' already has a join (" +
+                                           r.path(joins[0]) + "); a fork has exactly one join");
   const std::size_t join = joins[0];
 
   std::vector<bool> inside(r.n + 1, false);
   std::vector<std::size_t> work;
   for (std::size_t start : r.succ[f]) {
     if (start == f)
-      throw ModelError(step_path(ci, f) + ".fork",
+      throw ModelError(r.path(f) + ".fork",
                        "fork '" + fork_id +
                            "' lists itself as a branch: it would fork again forever at the "
                            "same instant");
@@ -79,7 +82,7 @@ void check_fork(const CompiledModel& m, std::size_t ci, const LocalRoute& r, std
     work.pop_back();
     for (std::size_t t : r.succ[v]) {
       if (t == f)
-        throw ModelError(step_path(ci, v),
+        throw ModelError(r.path(v),
                          "step '" + steps[first + v].id + "' inside a branch of fork '" + fork_id +
                              "' leads back to the fork before its join '" + steps[first + join].id +
                              "': each pass would start new branches while the first still "
@@ -92,7 +95,7 @@ void check_fork(const CompiledModel& m, std::size_t ci, const LocalRoute& r, std
 
   // Requests may enter the region only as branches of this fork.
   auto entered_from_outside = [&](std::size_t v) -> std::size_t {
-    if (v == cc.entry - first) return r.n;  // arrivals start here
+    if (v == r.entry) return r.n;  // requests start here
     for (std::size_t u : r.pred[v])
       if (u != f && !inside[u]) return u;
     return r.n + 1;
@@ -105,36 +108,37 @@ void check_fork(const CompiledModel& m, std::size_t ci, const LocalRoute& r, std
     const std::size_t u = entered_from_outside(v);
     if (u == r.n + 1) continue;
     if (u == r.n && v != join)
-      throw ModelError(step_path(ci, v), "step '" + steps[first + v].id +
-                                             "' is inside a branch of fork '" + fork_id +
-                                             "' but is the class's first step: requests would "
-                                             "start inside the branch, without the fork");
+      throw ModelError(r.path(v), "step '" + steps[first + v].id +
+                                      "' is inside a branch of fork '" + fork_id +
+                                      "' but is the route's first step: requests would "
+                                      "start inside the branch, without the fork");
     const std::string from =
-        u == r.n ? std::string("the class's first step") : "step '" + steps[first + u].id + "'";
+        u == r.n ? std::string("the route's first step") : "step '" + steps[first + u].id + "'";
     if (v == join)
-      throw ModelError(step_path(ci, join), "join '" + steps[first + join].id +
-                                                "' can be reached from " + from +
-                                                " without passing its fork '" + fork_id +
-                                                "'; only the fork's branches may lead to its join");
-    throw ModelError(step_path(ci, v),
-                     "step '" + steps[first + v].id + "' is inside a branch of fork '" + fork_id +
-                         "' but can be reached from " + from +
-                         " without passing the fork; a branch's steps are reached only "
-                         "through their fork");
+      throw ModelError(r.path(join), "join '" + steps[first + join].id + "' can be reached from " +
+                                         from + " without passing its fork '" + fork_id +
+                                         "'; only the fork's branches may lead to its join");
+    throw ModelError(r.path(v), "step '" + steps[first + v].id + "' is inside a branch of fork '" +
+                                    fork_id + "' but can be reached from " + from +
+                                    " without passing the fork; a branch's steps are reached only "
+                                    "through their fork");
   }
 }
 
 // A closed class's user cycles per unit of time, at most:
-// X <= min(N / (Z + D), 1 / D_max), D the demand at no queueing.
+// X <= min(N / (Z + D), 1 / D_max), D the demand at no queueing. The class's
+// own steps only: time spent in called operations is not counted, so when
+// those steps and the think time take none, no bound is known (NaN) and the
+// class is not checked (compile has made sure that some step takes time).
 double closed_rate(const CompiledModel& m, std::uint32_t c) {
   const CompiledClass& cc = m.classes[c];
   const auto v = m.visit_ratios(c);
   double total = cc.think.mean();
   for (std::uint32_t s = cc.first_step; s < cc.end_step; ++s)
     total += v[s - cc.first_step] * m.steps[s].time.mean();
-  double rate = total > 0 ? cc.population / total : std::numeric_limits<double>::infinity();
+  double rate = total > 0 ? cc.population / total : std::numeric_limits<double>::quiet_NaN();
   for (double d : m.station_demands(c))
-    if (d > 0) rate = std::min(rate, 1.0 / d);
+    if (d > 0) rate = std::isnan(rate) ? 1.0 / d : std::min(rate, 1.0 / d);
   return rate;
 }
 
@@ -177,10 +181,13 @@ void check_scaled_times(const CompiledModel& m) {
     const Distribution& d = st.time;
     const bool heavy = d.kind() == Distribution::Kind::kPareto;
     if (std::isfinite(d.mean()) && (heavy || std::isfinite(d.second_moment()))) continue;
+    const std::string owner = st.cls != kExit ? "class '" + m.classes[st.cls].name + "'"
+                                              : "operation '" + m.operations[st.op].name + "'";
     std::ostringstream os;
-    os << m.spec.stations[st.target].speed << " is too small for step '" << st.id << "' of class '"
-       << m.classes[st.cls].name << "': its service time divided by the speed overflows";
-    throw ModelError("stations[" + std::to_string(st.target) + "].speed", os.str());
+    os << "the service time of step '" << st.id << "' of " << owner
+       << " divided by the speed of station '" << m.stations[st.target].name
+       << "' overflows; use a larger speed";
+    throw ModelError("stations", os.str());
   }
 }
 
@@ -217,11 +224,27 @@ void check_memory_limits(const CompiledModel& m) {
 }  // namespace
 
 void check_routes(const CompiledModel& m) {
+  auto check = [&](const LocalRoute& r) {
+    for (std::size_t s = 0; s < r.n; ++s)
+      if (m.steps[r.first + s].kind == StepKind::kFork) check_fork(m, r, s);
+  };
   for (std::size_t ci = 0; ci < m.classes.size(); ++ci) {
     const CompiledClass& cc = m.classes[ci];
-    const LocalRoute r = local_route(m, cc);
-    for (std::size_t s = 0; s < r.n; ++s)
-      if (m.steps[cc.first_step + s].kind == StepKind::kFork) check_fork(m, ci, r, s);
+    const std::string base = "classes[" + std::to_string(ci) + "].steps[";
+    check(local_route(m, cc.first_step, cc.end_step, cc.entry,
+                      [base](std::size_t s) { return base + std::to_string(s) + "]"; }));
+  }
+  for (std::size_t o = 0; o < m.operations.size(); ++o) {
+    // Local step 0 takes the thread and the last gives it back; the user's
+    // steps are 1..n-2, at services[s].operations[i].steps[k - 1].
+    const CompiledOperation& op = m.operations[o];
+    const std::size_t oi = o - m.services[op.service].op_begin;
+    const std::string base =
+        "services[" + std::to_string(op.service) + "].operations[" + std::to_string(oi) + "]";
+    const std::size_t user = op.end_step - op.first_step - 2;
+    check(local_route(m, op.first_step, op.end_step, op.entry, [base, user](std::size_t s) {
+      return s == 0 || s > user ? base : base + ".steps[" + std::to_string(s - 1) + "]";
+    }));
   }
   check_scaled_times(m);
   check_memory_limits(m);
