@@ -17,6 +17,13 @@ import importlib
 import sys
 from typing import TYPE_CHECKING, Any
 
+if sys.argv[:1] == ["-m"] or sys.argv[0].endswith(("/tiersim", "\\tiersim", "tiersim.exe")):
+    # The `tiersim` command (or `python -m tiersim`): Ctrl-C while the package
+    # loads exits 130 with one line, not a traceback; cli.main() takes over.
+    from .errors import _exit_130_on_ctrl_c
+
+    _exit_130_on_ctrl_c()
+
 from . import _core
 from .distributions import (
     Deterministic,

@@ -59,6 +59,18 @@ def escape_controls(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def _exit_130_on_ctrl_c() -> None:
+    """Until ``cli.main()`` installs its own handler: Ctrl-C prints one line and exits 130."""
+    import os
+    import signal
+
+    def handler(signum: int, frame: object) -> None:
+        os.write(2, b"tiersim: error: interrupted\n")
+        os._exit(130)
+
+    signal.signal(signal.SIGINT, handler)
+
+
 def _from_core(error: BaseException) -> ModelError:
     path = str(getattr(error, "path", "") or "")
     text = str(error)
