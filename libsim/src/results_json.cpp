@@ -151,16 +151,46 @@ json to_json(const ExperimentResult& r) {
     for (const auto& p : r.replica_pools) rp.push_back(pool_json(p));
     out["replicas"] = {{"stations", rs}, {"pools", rp}};
   }
+  json symptoms = json::array(), spent = json::array(), resources = json::array();
+  for (const auto& s : r.bottleneck.symptoms) symptoms.push_back(s);
+  for (const auto& t : r.bottleneck.response)
+    spent.push_back({{"name", t.name},
+                     {"kind", t.kind},
+                     {"share", num(t.share)},
+                     {"wait_share", num(t.wait_share)}});
   out["bottleneck"] = {{"station", r.bottleneck.station},
                        {"kind", r.bottleneck.kind},
                        {"utilization", num(r.bottleneck.utilization)},
-                       {"saturation_throughput", num(r.bottleneck.saturation_throughput)}};
+                       {"saturation_throughput", num(r.bottleneck.saturation_throughput)},
+                       {"resource", r.bottleneck.station},
+                       {"problem", r.bottleneck.problem},
+                       {"share", num(r.bottleneck.share)},
+                       {"reason", r.bottleneck.reason},
+                       {"symptoms", symptoms},
+                       {"response", spent}};
+  for (const auto& v : r.resources)
+    resources.push_back({{"name", v.name},
+                         {"kind", v.kind},
+                         {"utilization", num(v.utilization)},
+                         {"demand_utilization", num(v.demand_utilization)},
+                         {"ceiling", num(v.ceiling)},
+                         {"share", num(v.share)},
+                         {"wait_share", num(v.wait_share)},
+                         {"queue", num(v.queue)},
+                         {"waits_on", v.waits_on},
+                         {"waits_on_share", num(v.waits_on_share)},
+                         {"key_share", v.kind == "lock" ? num(v.key_share) : json(nullptr)},
+                         {"hottest_keys", v.hottest_keys},
+                         {"role", v.role},
+                         {"points_to", v.points_to}});
+  out["resources"] = resources;
   out["saturation"] = {{"saturated", r.saturation.saturated},
                        {"station", r.saturation.station},
                        {"reason", r.saturation.reason},
                        {"growth_rate", num(r.saturation.growth_rate)},
                        {"predicted_station", r.saturation.predicted_station},
-                       {"predicted_utilization", num(r.saturation.predicted_utilization)}};
+                       {"predicted_utilization", num(r.saturation.predicted_utilization)},
+                       {"predicted_kind", r.saturation.predicted_kind}};
   if (r.windows.length > 0) {
     json series = json::array();
     for (const auto& s : r.windows.series) {

@@ -54,7 +54,7 @@ struct PoolResult {
   int keys = 0;                     ///< > 0: a lock table of this many keys
   double rejections = 0;            ///< requests turned away, per replication
   std::vector<KeyResult> hot_keys;  ///< lock tables: the most-waited keys
-  Estimate utilization;             ///< mean tokens held / capacity
+  Estimate utilization;             ///< mean tokens held / capacity (a lock table: its hottest key's)
   Estimate mean_wait;               ///< time from asking for tokens to getting them
   Estimate mean_held;               ///< time-averaged tokens held
   Estimate throughput;              ///< acquisitions per unit time
@@ -120,12 +120,50 @@ struct ClassResult {
   double unfinished = 0;  ///< batch classes: replications where not every job finished
 };
 
+/// One resource a request can wait for, judged on one scale: its utilization
+/// per unit of capacity and the throughput at which its own work fills it.
+struct ResourceVerdict {
+  std::string name;  ///< a station, a pool, or (kind "delay") a delay step's id
+  /// "station", "delay" (infinite-server station), "pool", "lock" (a lock table, judged
+  /// per key), "memory" (an overcommitting pool) or "admission" (a rejecting pool)
+  std::string kind;
+  double utilization = 0;  ///< measured, per unit of capacity (lock: its hottest key)
+  /// What its own work alone keeps busy: a pool's holding time less the time its
+  /// holders spend waiting for other resources (for a station, its utilization).
+  double demand_utilization = 0;
+  double ceiling = 0;         ///< total throughput (this mix) at which demand_utilization is 1
+  double share = 0;           ///< share of the response time spent at it (pools: waiting for it)
+  double wait_share = 0;      ///< share of the response time spent waiting for it
+  double queue = 0;           ///< mean requests waiting for it
+  std::string waits_on;       ///< pools: where its holders wait most while holding it
+  double waits_on_share = 0;  ///< that wait as a share of its holding time
+  double key_share = 0;       ///< lock tables: share of acquisitions taken by the hottest key
+  std::vector<std::uint32_t> hottest_keys;  ///< lock tables: the most-waited keys
+  std::string role;  ///< "cause", "symptom" or ""
+  std::string points_to;  ///< symptoms: the resource behind them
+};
+
+/// Where the response time goes, one entry per resource (or delay step).
+struct TimeShare {
+  std::string name;
+  std::string kind;  ///< as ResourceVerdict::kind
+  double share = 0;  ///< of the mean response time
+  double wait_share = 0;
+};
+
 struct Bottleneck {
-  std::string station;           ///< the station, or the pool when kind is "pool"
-  std::string kind = "station";  ///< "pool": a full pool (threads, connections, a lock) with no
-                                 ///< saturated station under it — a software bottleneck
-  double utilization = 0;
-  double saturation_throughput = 0;  ///< total throughput when its utilization reaches 1
+  std::string station;       ///< the cause's name (a station, a pool or a lock table)
+  /// "station", "pool", "lock", "memory" or "admission" (see ResourceVerdict::kind)
+  std::string kind = "station";
+  double utilization = 0;            ///< the cause's measured utilization per unit of capacity
+  double saturation_throughput = 0;  ///< its ceiling: total throughput when its own work fills it
+  /// "throughput" when the cause's own work keeps it at least half busy, else
+  /// "response": nothing is near its ceiling and the time goes elsewhere.
+  std::string problem;
+  double share = 0;  ///< the cause's share of the response time
+  std::string reason;  ///< one sentence: why this resource
+  std::vector<std::string> symptoms;  ///< names of the resources that point to the cause
+  std::vector<TimeShare> response;    ///< where the response time goes, largest first
 };
 
 /// Whether the open load exceeds what the system can serve: predicted from
@@ -135,8 +173,9 @@ struct Saturation {
   std::string station;  ///< where the queue grew (a station or a pool)
   std::string reason;
   double growth_rate = 0;            ///< open requests added to the backlog per unit time
-  std::string predicted_station;     ///< busiest station by open-class demand
+  std::string predicted_station;     ///< busiest station (or pool) by open-class demand
   double predicted_utilization = 0;  ///< its utilization from λ x demand (>= 1: overloaded)
+  std::string predicted_kind;        ///< "station", "pool" or "lock"
 };
 
 /// Requests blocked forever on pools whose tokens are all held by requests
@@ -212,6 +251,7 @@ struct ExperimentResult {
   std::vector<StationResult> replica_stations;
   std::vector<PoolResult> replica_pools;
   Bottleneck bottleneck;
+  std::vector<ResourceVerdict> resources;  ///< every station, pool and lock table, judged
   Saturation saturation;
   Deadlock deadlock;
   Windows windows;            ///< empty unless run.window > 0

@@ -1,0 +1,423 @@
+// The bottleneck verdict (see verdict.hpp and docs/guides/finding-bottlenecks.md).
+#include "tiersim/report/verdict.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <limits>
+#include <map>
+#include <sstream>
+
+namespace tiersim {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// A cause whose own work keeps it at least this busy limits throughput;
+// below it, nothing is near its ceiling and the verdict is about response time.
+// (This only frames the sentence: the cause and its ceiling are the same.)
+constexpr double kNearCeiling = 0.5;
+// A pool is a symptom when most of its holding time is spent waiting elsewhere.
+constexpr double kMostlyWaiting = 0.5;
+// ... and it is worth mentioning: it has a queue or is at least half held.
+constexpr double kQueueing = 0.01;
+constexpr double kBusy = 0.5;
+// A station is a symptom of memory when most of its work is page-ins.
+constexpr double kMostlyPaging = 0.5;
+
+std::string describe(const std::string& kind, const std::string& name) {
+  if (kind == "lock") return "lock table '" + name + "'";
+  if (kind == "memory") return "memory '" + name + "'";
+  if (kind == "admission") return "admission limit '" + name + "'";
+  if (kind == "delay") return "delay '" + name + "'";
+  return kind + " '" + name + "'";
+}
+
+std::string pct(double x) {
+  std::ostringstream os;
+  double p = 100 * x;
+  os << std::fixed << std::setprecision(p < 9.95 ? 1 : 0) << p << "%";
+  return os.str();
+}
+
+std::string num3(double x) {
+  std::ostringstream os;
+  if (std::abs(x) >= 100)
+    os << std::fixed << std::setprecision(0) << x;
+  else
+    os << std::setprecision(3) << x;
+  return os.str();
+}
+
+// Delay steps numbered apart ("reply 1 window", "reply 2 window": the parts of
+// one transfer) are one place the time goes: numbers standing alone become '*'.
+std::string group_name(const std::string& id) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < id.size()) {
+    std::size_t j = i;
+    while (j < id.size() && id[j] >= '0' && id[j] <= '9') ++j;
+    const bool alone = j > i && (i == 0 || id[i - 1] == ' ' || id[i - 1] == '#') &&
+                       (j == id.size() || id[j] == ' ');
+    if (alone) {
+      out += '*';
+      i = j;
+    } else {
+      out += id[i++];
+    }
+  }
+  return out;
+}
+
+std::string rate(double x) { return std::isfinite(x) ? num3(x) + "/s" : "unbounded"; }
+
+}  // namespace
+
+double hottest_key_share(const CompiledModel& model, std::uint32_t pool,
+                         const std::vector<double>& rates) {
+  const std::uint32_t keys = model.pools.at(pool).keys;
+  if (keys == 0) return 0;
+  double hot = 0, cold = 0, weight = 0;
+  bool any = false;
+  for (int pass = 0; pass < 2 && !any; ++pass) {
+    // First weighted by the measured acquisition rates; if nothing was acquired,
+    // every acquire step counts once.
+    for (std::size_t s = 0; s < model.steps.size(); ++s) {
+      const CompiledStep& st = model.steps[s];
+      if (st.kind != StepKind::kAcquire || st.target != pool) continue;
+      double w = pass == 0 ? (s < rates.size() ? rates[s] : 0) : 1.0;
+      if (!(w > 0)) continue;
+      any = true;
+      const double f = st.key.hot_fraction;
+      const auto h = static_cast<double>(std::max(1, st.key.hot_keys));
+      const auto k = static_cast<double>(keys);
+      double s0 = 0, sc = 0;  // key 0 (hot when any key is), a cold key
+      if (f > 0 && h >= k) {
+        s0 = 1 / k;
+        sc = 1 / k;
+      } else if (f > 0) {
+        s0 = f / h;
+        sc = (1 - f) / (k - h);
+      } else {
+        s0 = sc = 1 / k;
+      }
+      hot += w * s0;
+      cold += w * sc;
+      weight += w;
+    }
+  }
+  return weight > 0 ? std::max(hot, cold) / weight : 1.0 / keys;
+}
+
+std::vector<double> open_pool_utilization(const CompiledModel& model) {
+  std::vector<double> u(model.pools.size(), 0.0);
+  std::vector<double> rates(model.steps.size(), 0.0);
+  for (std::uint32_t c = 0; c < model.classes.size(); ++c) {
+    const CompiledClass& cc = model.classes[c];
+    if (!cc.open()) continue;
+    const double lambda = 1.0 / cc.interarrival.mean();
+    auto v = model.visit_ratios(c);
+    for (std::uint32_t s = cc.first_step; s < cc.end_step; ++s) {
+      const CompiledStep& st = model.steps[s];
+      const double visits = v[s - cc.first_step];
+      rates[s] += lambda * visits;
+      if (st.kind != StepKind::kVisit && st.kind != StepKind::kDelay) continue;
+      for (const auto& [p, tokens] : st.held) u[p] += lambda * visits * tokens * st.time.mean();
+    }
+  }
+  for (std::uint32_t p = 0; p < u.size(); ++p) {
+    const CompiledPool& cp = model.pools[p];
+    if (cp.on_full == OnFull::kOvercommit) {
+      u[p] = 0;
+      continue;
+    }
+    u[p] /= cp.capacity;
+    if (cp.keys > 0) u[p] *= hottest_key_share(model, p, rates);
+  }
+  return u;
+}
+
+void judge_bottleneck(const CompiledModel& model, const std::vector<Counters>& totals,
+                      ExperimentResult& out) {
+  double time = 0, in_system = 0, throughput = 0;
+  const std::size_t nsteps = model.steps.size();
+  std::vector<double> count(nsteps, 0), wait(nsteps, 0), service(nsteps, 0);
+  std::vector<double> held(model.pools.size(), 0);
+  for (const auto& t : totals) {
+    time += t.time;
+    for (const auto& c : t.classes) in_system += c.sum_response;
+    for (std::size_t s = 0; s < nsteps && s < t.steps.size(); ++s) {
+      count[s] += t.steps[s].count;
+      wait[s] += t.steps[s].sum_wait;
+      service[s] += t.steps[s].sum_service;
+    }
+    for (std::size_t p = 0; p < held.size() && p < t.pools.size(); ++p)
+      held[p] += t.pools[p].area_held;
+  }
+  if (!(time > 0)) return;
+  // Everything below is per unit of time: a step's wait and service rates are
+  // the mean numbers of requests waiting and served there.
+  in_system /= time;
+  for (std::size_t s = 0; s < nsteps; ++s) {
+    count[s] /= time;
+    wait[s] /= time;
+    service[s] /= time;
+  }
+  for (auto& h : held) h /= time;
+  for (const auto& c : out.classes)
+    if (std::isfinite(c.throughput.mean)) throughput += c.throughput.mean;
+
+  // Where the response time goes, per station, pool and delay step.
+  std::map<std::string, TimeShare> spent;
+  std::vector<std::string> order;
+  auto spend = [&](const std::string& name, const std::string& kind, double w, double sv) {
+    auto [it, fresh] = spent.try_emplace(kind + "\x1f" + name);
+    if (fresh) {
+      it->second.name = name;
+      it->second.kind = kind;
+      order.push_back(it->first);
+    }
+    it->second.share += w + sv;
+    it->second.wait_share += w;
+  };
+  auto pool_kind = [&](std::uint32_t p) -> std::string {
+    const CompiledPool& cp = model.pools[p];
+    if (cp.keys > 0) return "lock";
+    if (cp.on_full == OnFull::kOvercommit) return "memory";
+    if (cp.on_full == OnFull::kReject) return "admission";
+    return "pool";
+  };
+  // Parallel branches overlap in time: a step inside a fork's branches counts
+  // 1/fanout of its time (nested forks multiply).
+  std::vector<double> weight(nsteps, 1.0);
+  for (std::size_t f = 0; f < nsteps; ++f) {
+    const CompiledStep& fs = model.steps[f];
+    if (fs.kind != StepKind::kFork || fs.fanout == 0) continue;
+    std::vector<char> seen(nsteps, 0);
+    std::vector<std::uint32_t> todo;
+    for (std::uint32_t e = fs.edge_begin; e < fs.edge_end; ++e)
+      if (model.edges[e].to != kExit) todo.push_back(model.edges[e].to);
+    while (!todo.empty()) {
+      std::uint32_t s = todo.back();
+      todo.pop_back();
+      if (s == fs.join || seen[s]) continue;
+      seen[s] = 1;
+      weight[s] /= fs.fanout;
+      const CompiledStep& st = model.steps[s];
+      for (std::uint32_t e = st.edge_begin; e < st.edge_end; ++e)
+        if (model.edges[e].to != kExit) todo.push_back(model.edges[e].to);
+    }
+  }
+  double total_spent = 0;
+  for (std::size_t s = 0; s < nsteps; ++s) {
+    const CompiledStep& st = model.steps[s];
+    const double w = weight[s] * wait[s], sv = weight[s] * service[s];
+    if (st.kind == StepKind::kVisit) {
+      const CompiledStation& cs = model.stations[st.target];
+      spend(cs.name, cs.servers == 0 ? "delay" : "station", w, sv);
+    } else if (st.kind == StepKind::kAcquire) {
+      spend(model.pools[st.target].name, pool_kind(st.target), w, 0);
+    } else if (st.kind == StepKind::kDelay) {
+      spend(group_name(st.id), "delay", 0, sv);
+    } else {
+      continue;
+    }
+    total_spent += w + sv;
+  }
+  // Parallel branches overlap in time: never claim more than the whole.
+  const double norm = std::max(in_system, total_spent);
+  auto share_of = [&](const std::string& kind, const std::string& name, bool waiting) {
+    auto it = spent.find(kind + "\x1f" + name);
+    if (it == spent.end() || !(norm > 0)) return 0.0;
+    return (waiting ? it->second.wait_share : it->second.share) / norm;
+  };
+
+  // Page-ins: the work of the step an overflowing branch leads to.
+  std::vector<double> paging(model.stations.size(), 0), busy(model.stations.size(), 0);
+  std::vector<std::uint32_t> paging_pool(model.stations.size(), 0);
+  for (std::size_t s = 0; s < nsteps; ++s) {
+    const CompiledStep& st = model.steps[s];
+    if (st.kind == StepKind::kVisit) busy[st.target] += service[s];
+    if (st.kind != StepKind::kBranch || st.edge_begin == st.edge_end) continue;
+    std::uint32_t over = model.edges[st.edge_begin].to;
+    if (over == kExit || model.steps[over].kind != StepKind::kVisit) continue;
+    paging[model.steps[over].target] += service[over];
+    paging_pool[model.steps[over].target] = st.target;
+  }
+
+  out.resources.clear();
+  for (std::size_t k = 0; k < model.stations.size() && k < out.stations.size(); ++k) {
+    const StationResult& sr = out.stations[k];
+    ResourceVerdict v;
+    v.name = sr.name;
+    v.kind = sr.servers == 0 ? "delay" : "station";
+    v.utilization = sr.utilization.mean;
+    v.demand_utilization = sr.servers == 0 ? kNaN : sr.utilization.mean;
+    v.ceiling = v.demand_utilization > 0 ? throughput / v.demand_utilization : kNaN;
+    v.share = share_of(v.kind, v.name, false);
+    v.wait_share = share_of(v.kind, v.name, true);
+    v.queue = sr.mean_queue_length.mean;
+    out.resources.push_back(v);
+  }
+  for (std::uint32_t p = 0; p < model.pools.size() && p < out.pools.size(); ++p) {
+    const CompiledPool& cp = model.pools[p];
+    const PoolResult& pr = out.pools[p];  // its utilization is rescaled below
+    ResourceVerdict v;
+    v.name = pr.name;
+    v.kind = pool_kind(p);
+    // Time its holders spend waiting for other resources, per resource.
+    std::map<std::string, double> inside;
+    double inside_total = 0;
+    for (std::size_t s = 0; s < nsteps; ++s) {
+      const CompiledStep& st = model.steps[s];
+      if (st.kind != StepKind::kVisit && st.kind != StepKind::kAcquire) continue;
+      for (const auto& [hp, tokens] : st.held) {
+        if (hp != p) continue;
+        double w = tokens * wait[s];
+        std::string where = st.kind == StepKind::kVisit
+                                ? describe(model.stations[st.target].servers == 0 ? "delay"
+                                                                                 : "station",
+                                           model.stations[st.target].name)
+                                : describe(pool_kind(st.target), model.pools[st.target].name);
+        inside[where] += w;
+        inside_total += w;
+      }
+    }
+    const double cap = cp.capacity;
+    const double u_all = held[p] / cap;  // summed over keys for a lock table
+    const double u0_all = std::max(0.0, held[p] - inside_total) / cap;
+    double scale = 1;
+    if (cp.keys > 0) {
+      v.key_share = hottest_key_share(model, p, count);
+      scale = v.key_share;
+      for (const auto& k : pr.hot_keys)
+        if (k.acquisitions > 0 && v.hottest_keys.size() < 3) v.hottest_keys.push_back(k.key);
+    }
+    v.utilization = u_all * scale;
+    if (cp.keys > 0) {
+      // A lock table is judged per key: its utilization is its hottest key's,
+      // never the sum over keys (which reads 500% for a cold table at ease).
+      Estimate& u = out.pools[p].utilization;
+      u.mean *= scale;
+      u.lo *= scale;
+      u.hi *= scale;
+    }
+    if (cp.on_full == OnFull::kOvercommit) {
+      v.demand_utilization = kNaN;  // never waits: its cost shows as paging
+      v.ceiling = kNaN;
+    } else {
+      v.demand_utilization = u0_all * scale;
+      v.ceiling = v.demand_utilization > 0 ? throughput / v.demand_utilization : kNaN;
+    }
+    v.share = share_of(v.kind, v.name, false);
+    v.wait_share = v.share;
+    v.queue = pr.mean_queue_length.mean;
+    double most = 0;
+    for (const auto& [where, w] : inside)
+      if (w > most) {
+        most = w;
+        v.waits_on = where;
+      }
+    v.waits_on_share = held[p] > 0 ? most / held[p] : 0;
+    out.resources.push_back(v);
+  }
+
+  // The cause: the lowest ceiling (first of equals).
+  Bottleneck& b = out.bottleneck;
+  b = Bottleneck{};
+  int cause = -1;
+  double best = 0;
+  for (std::size_t i = 0; i < out.resources.size(); ++i) {
+    const auto& v = out.resources[i];
+    if (v.kind == "delay" || v.kind == "memory" || !std::isfinite(v.demand_utilization)) continue;
+    if (v.demand_utilization > best * (1 + 1e-9)) {
+      best = v.demand_utilization;
+      cause = static_cast<int>(i);
+    }
+  }
+  for (const auto& key : order) b.response.push_back(spent[key]);
+  for (auto& t : b.response) {
+    t.share = norm > 0 ? t.share / norm : 0;
+    t.wait_share = norm > 0 ? t.wait_share / norm : 0;
+  }
+  std::stable_sort(b.response.begin(), b.response.end(),
+                   [](const TimeShare& a, const TimeShare& c) { return a.share > c.share; });
+  if (b.response.size() > 5) b.response.resize(5);
+  if (cause < 0) return;
+
+  ResourceVerdict& c = out.resources[static_cast<std::size_t>(cause)];
+  std::ostringstream why;
+  // A station busy mostly with page-ins is the symptom of the memory that overflows.
+  const std::size_t k = static_cast<std::size_t>(cause);
+  if (c.kind == "station" && k < busy.size() && busy[k] > 0 &&
+      paging[k] / busy[k] > kMostlyPaging) {
+    const std::size_t mp = model.stations.size() + paging_pool[k];
+    ResourceVerdict& mem = out.resources[mp];
+    c.role = "symptom";
+    c.points_to = describe(mem.kind, mem.name);
+    mem.role = "cause";
+    mem.ceiling = c.ceiling;
+    b.station = mem.name;
+    b.kind = mem.kind;
+    b.utilization = mem.utilization;
+    b.saturation_throughput = c.ceiling;
+    b.share = c.share + mem.share;
+    b.symptoms.push_back(c.name);
+    why << describe(mem.kind, mem.name) << " is at " << pct(mem.utilization)
+        << " of its size: " << pct(paging[k] / busy[k]) << " of the work of "
+        << describe(c.kind, c.name) << " is page-ins, which makes it the busiest resource ("
+        << pct(c.utilization) << ", " << pct(c.share)
+        << " of the response time); throughput caps near " << rate(c.ceiling) << " (now "
+        << rate(throughput) << ")";
+    best = c.demand_utilization;
+  } else {
+    c.role = "cause";
+    b.station = c.name;
+    b.kind = c.kind;
+    b.utilization = c.utilization;
+    b.saturation_throughput = c.ceiling;
+    b.share = c.share;
+    if (best >= kNearCeiling) {
+      why << describe(c.kind, c.name);
+      if (c.kind == "lock") {
+        why << " (its hottest key";
+        if (!c.hottest_keys.empty()) why << ", " << c.hottest_keys.front();
+        why << ", takes " << pct(c.key_share) << " of its acquisitions)";
+      }
+      if (c.kind == "station")
+        why << " is " << pct(c.utilization) << " busy";
+      else
+        why << " is held " << pct(c.utilization) << " of the time, " << pct(best)
+            << " by its own work";
+      why << "; requests spend " << pct(c.share) << " of their response time "
+          << (c.kind == "station" ? "there" : "waiting for it") << " (" << num3(c.queue)
+          << " queued); it caps throughput near " << rate(c.ceiling) << " (now "
+          << rate(throughput) << ")";
+    }
+  }
+  b.problem = best >= kNearCeiling || out.saturation.saturated ? "throughput" : "response";
+  if (b.problem == "response") {
+    why.str("");
+    why << "no resource is near its ceiling: the busiest, " << describe(c.kind, c.name) << ", is "
+        << pct(c.utilization) << " busy (ceiling " << rate(c.ceiling);
+    if (throughput > 0 && std::isfinite(c.ceiling))
+      why << ", " << num3(c.ceiling / throughput) << "x today's " << rate(throughput);
+    why << "); this is a response-time problem";
+    if (!b.response.empty())
+      why << ": the time goes to " << describe(b.response.front().kind, b.response.front().name)
+          << " (" << pct(b.response.front().share) << ")";
+  }
+  b.reason = why.str();
+
+  // Pools kept full by holders that mostly wait elsewhere point where they wait.
+  for (auto& v : out.resources) {
+    if (v.role == "cause" || v.kind == "station" || v.kind == "delay" || v.kind == "memory")
+      continue;
+    if (!(v.queue > kQueueing || v.utilization >= kBusy)) continue;
+    if (v.waits_on_share < kMostlyWaiting) continue;
+    v.role = "symptom";
+    v.points_to = v.waits_on;
+    b.symptoms.push_back(v.name);
+  }
+}
+
+}  // namespace tiersim
