@@ -15,6 +15,8 @@ __all__ = [
     "format_half_width",
     "format_estimate",
     "bottleneck_sentence",
+    "verdict_lines",
+    "describe_resource",
     "saturation_warning",
     "deadlock_warning",
 ]
@@ -231,22 +233,84 @@ def _classes(classes: Sequence[Mapping[str, Any]]) -> list[str]:
     return ["Classes", *_table(headers, rows, left=2)]
 
 
+_KIND_WORDS = {"lock": "lock table", "memory": "memory", "admission": "admission limit"}
+
+
+def describe_resource(kind: Any, name: Any) -> str:
+    """How the report names a resource: its kind in words, then its name.
+
+    >>> describe_resource("pool", "db_conns"), describe_resource("lock", "db_stock")
+    ("pool 'db_conns'", "lock table 'db_stock'")
+    """
+    kind = str(kind or "station")
+    return f"{_KIND_WORDS.get(kind, kind)} {str(name)!r}"
+
+
 def bottleneck_sentence(results: Mapping[str, Any]) -> str:
-    """One sentence naming the bottleneck station ("" when the results name none).
+    """One sentence naming the bottleneck: the resource, its kind, its ceiling ("" when none).
 
     >>> bottleneck_sentence({"bottleneck": {"station": "disk", "utilization": 0.934,
     ...                                     "saturation_throughput": 10.71}})
     "Bottleneck: station 'disk' at 93.4% utilization; throughput saturates near 10.71/s"
+    >>> bottleneck_sentence({"bottleneck": {"station": "db_conns", "kind": "pool", "utilization": 0.9,
+    ...                                     "saturation_throughput": 377.2}})
+    "Bottleneck: pool 'db_conns' at 90.0% utilization; throughput saturates near 377.2/s"
+    >>> bottleneck_sentence({"bottleneck": {"station": "wan", "kind": "station", "utilization": 0.017,
+    ...     "saturation_throughput": 29.4, "problem": "response"}})
+    "Bottleneck: station 'wan' at 1.7% utilization; throughput saturates near 29.4/s (nothing is near its ceiling: a response-time problem)"
     """
     b = results.get("bottleneck") or {}
     station = b.get("station")
     if not station:
         return ""
-    text = f"Bottleneck: station {station!r} at {_percent(b.get('utilization'))} utilization"
+    text = f"Bottleneck: {describe_resource(b.get('kind'), station)} at {_percent(b.get('utilization'))} utilization"
     sat = _f(b.get("saturation_throughput"))
     if math.isfinite(sat) and sat > 0:
         text += f"; throughput saturates near {format_number(sat)}/s"
+    if b.get("problem") == "response":
+        text += " (nothing is near its ceiling: a response-time problem)"
     return text
+
+
+def verdict_lines(results: Mapping[str, Any]) -> list[str]:
+    """The verdict under the bottleneck sentence: why, its symptoms, where the response time goes.
+
+    >>> print("\\n".join(verdict_lines({"bottleneck": {"station": "db_stock", "kind": "lock",
+    ...     "reason": "it is the hot row", "symptoms": ["app_threads"],
+    ...     "response": [{"name": "db_stock", "kind": "lock", "share": 0.7, "wait_share": 0.7}]},
+    ...     "resources": [{"name": "app_threads", "kind": "pool", "role": "symptom",
+    ...                    "points_to": "lock table 'db_stock'", "waits_on_share": 0.8, "utilization": 0.95}]})))
+      Why: it is the hot row
+      Symptom: pool 'app_threads' 95.0% held, its holders waiting for lock table 'db_stock' 80% of the time
+      Response time goes to: lock table 'db_stock' 70% (all waiting)
+    """
+    b = results.get("bottleneck") or {}
+    lines = []
+    if b.get("reason"):
+        lines.append(f"  Why: {b['reason']}")
+    for r in results.get("resources") or []:
+        if r.get("role") != "symptom":
+            continue
+        what = describe_resource(r.get("kind"), r.get("name"))
+        if r.get("kind") == "station":
+            lines.append(f"  Symptom: {what} {_percent(r.get('utilization'))} busy, "
+                         f"mostly with work caused by {r.get('points_to')}")
+        else:
+            lines.append(f"  Symptom: {what} {_percent(r.get('utilization'))} held, its holders waiting "
+                         f"for {r.get('points_to')} {100 * _f(r.get('waits_on_share')):.0f}% of the time")
+    spent = [t for t in b.get("response") or [] if _f(t.get("share")) >= 0.005]
+    if spent:
+        parts = []
+        for t in spent:
+            share, wait = _f(t.get("share")), _f(t.get("wait_share"))
+            note = ""
+            if share > 0 and wait >= 0.995 * share:
+                note = " (all waiting)"
+            elif wait > 0.005:
+                note = f" ({100 * wait:.0f}% waiting)"
+            parts.append(f"{describe_resource(t.get('kind'), t.get('name'))} {100 * share:.0f}%{note}")
+        lines.append("  Response time goes to: " + ", ".join(parts))
+    return lines
 
 
 def saturation_warning(results: Mapping[str, Any]) -> list[str]:
@@ -267,8 +331,9 @@ def saturation_warning(results: Mapping[str, Any]) -> list[str]:
     predicted = s.get("predicted_utilization")
     offered = []
     if isinstance(predicted, (int, float)) and predicted >= 1 and s.get("predicted_station"):
-        offered = [f"!! Offered load alone puts station {s['predicted_station']!r} at "
-                   f"{predicted:.0%} utilization (arrival rate x demand per server)."]
+        what = describe_resource(s.get("predicted_kind") or "station", s["predicted_station"])
+        offered = [f"!! Offered load alone puts {what} at "
+                   f"{predicted:.0%} utilization (arrival rate x demand per unit of capacity)."]
     return [
         _RULE,
         f"!! SATURATED{where}{reason}",
@@ -342,7 +407,7 @@ def format_report(results: Mapping[str, Any]) -> str:
         lines += ["", *_classes(classes)]
     sentence = bottleneck_sentence(results)
     if sentence:
-        lines += ["", sentence]
+        lines += ["", sentence, *verdict_lines(results)]
     from .windows import peak_lines, precision_lines  # the time view (issue 16)
 
     for extra in (precision_lines(results), peak_lines(results)):

@@ -160,12 +160,39 @@ class Results:
 
     @property
     def bottleneck(self) -> dict[str, Any]:
-        """The busiest station: ``{"station", "utilization", "saturation_throughput"}``.
+        """The verdict: the resource that limits throughput (a station, pool or lock table).
+
+        ``{"station", "kind", "utilization", "saturation_throughput", "resource", "problem",
+        "share", "reason", "symptoms", "response"}``: ``station`` (= ``resource``) names the
+        cause, ``saturation_throughput`` is its ceiling (docs/guides/finding-bottlenecks.md).
 
         >>> Results({"bottleneck": {"station": "db", "utilization": 0.9, "saturation_throughput": 11.1}}).bottleneck
         {'station': 'db', 'utilization': 0.9, 'saturation_throughput': 11.1}
         """
         return dict(self._data.get("bottleneck") or {})
+
+    @property
+    def resources(self) -> pd.DataFrame:
+        """Every station, pool and lock table judged on one scale, one row each.
+
+        Columns: name, kind, utilization (per unit of capacity; a lock table's hottest key),
+        demand_utilization (what its own work keeps busy), ceiling (total throughput at which
+        that reaches 1), share and wait_share (of the response time), queue, waits_on,
+        waits_on_share, role ("cause", "symptom" or ""), points_to.
+
+        >>> Results({"resources": [{"name": "db", "kind": "station", "utilization": 0.5,
+        ...                         "demand_utilization": 0.5, "ceiling": 20.0, "role": "cause"}]}
+        ...         ).resources[["name", "ceiling", "role"]].to_dict("records")
+        [{'name': 'db', 'ceiling': 20.0, 'role': 'cause'}]
+        """
+        rows = [dict(r) for r in self._data.get("resources") or []]
+        columns = ["name", "kind", "utilization", "demand_utilization", "ceiling", "share", "wait_share",
+                   "queue", "waits_on", "waits_on_share", "role", "points_to"]
+        frame = pd.DataFrame(rows, columns=columns)
+        for col in ("utilization", "demand_utilization", "ceiling", "share", "wait_share", "queue",
+                    "waits_on_share"):
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+        return frame
 
     @property
     def saturation(self) -> dict[str, Any]:
