@@ -17,6 +17,7 @@
 #include "tiersim/analytic/operational.hpp"
 #include "tiersim/model/compiled_model.hpp"
 #include "tiersim/model/loader.hpp"
+#include "tiersim/report/verdict.hpp"
 #include "tiersim/sim/experiment.hpp"
 
 namespace py = pybind11;
@@ -141,7 +142,9 @@ void check(const std::string& model_json, const std::string& overrides_json) {
 
 std::string analyze(const std::string& model_json, const std::string& overrides_json) {
   CompiledModel model = compile_json(model_json, overrides_json);
-  return analytic::to_json(analytic::analyze(model)).dump();
+  auto out = analytic::to_json(analytic::analyze(model));
+  out["structure"] = structure_json(model);  // for the layered solver (analysis.py)
+  return out.dump();
 }
 
 }  // namespace
