@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import translate_core_errors
+from .layered import LayeredSolution, NotApplicable, solve_layered
 from .model import Model
 from .results import Results
 
@@ -72,15 +73,25 @@ class OperationalAnalysis:
     classes: pd.DataFrame
     mva_method: str
     caveats: list[str] = field(default_factory=list)
+    #: The layered solver's predictions (threads, connections, locks included), or None
+    #: when the model is outside its class (``layered_note`` says why).
+    layered: LayeredSolution | None = None
+    layered_note: str = ""
+    #: The kind of :attr:`bottleneck`: "station", "pool" or "lock" (the resource with the
+    #: lowest ceiling, the definition ``tiersim run`` uses).
+    bottleneck_kind: str = "station"
 
     def summary(self) -> str:
         """A text report of the analysis."""
-        lines = [f"Operational analysis (no simulation); bottleneck: {self.bottleneck!r}"]
+        from .report import describe_resource
+
+        lines = [f"Operational analysis (no simulation); bottleneck: "
+                 f"{describe_resource(self.bottleneck_kind, self.bottleneck)}"]
         for _, c in self.classes.iterrows():
             if c["type"] == "open":
                 lines.append(f"  class {c['name']!r} (open, {c['arrival_rate']:.4g}/s): D = {c['total_demand']:.4g} s, "
                              f"D_max = {c['max_demand']:.4g} s at {c['bottleneck']!r}; "
-                             f"saturates at {c['throughput_upper']:.4g}/s")
+                             f"the stations alone saturate at {c['throughput_upper']:.4g}/s")
             else:
                 mva = (f"; MVA X = {c['mva_throughput']:.4g}/s, R = {c['mva_response']:.4g} s"
                        if not math.isnan(c["mva_throughput"]) else "")
@@ -90,6 +101,11 @@ class OperationalAnalysis:
                              f"N* = {c['n_star']:.3g}{mva}")
         for c in self.caveats:
             lines.append(f"  note: {c}")
+        if self.layered is not None:
+            lines += ["", f"Layered solver ({self.layered.method})"]
+            lines += format_layered(self.layered)
+        elif self.layered_note:
+            lines += ["", f"Layered solver: not applied ({self.layered_note})"]
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -102,7 +118,19 @@ def operational(model: Model) -> OperationalAnalysis:
 
     with translate_core_errors():
         data = json.loads(_core.analyze_json(model._json_for_core()))
-    return _analysis_from_dict(data)
+    a = _analysis_from_dict(data)
+    structure = data.get("structure")
+    if structure is None:
+        return a
+    try:
+        sol = solve_layered(structure)
+    except NotApplicable as e:
+        return replace(a, layered_note=str(e))
+    # One definition of the bottleneck: the lowest ceiling, pools and locks included.
+    has_pools = any(p["on_full"] != "overcommit" for p in structure["pools"])
+    if sol.bottleneck and (has_pools or not a.bottleneck):
+        return replace(a, layered=sol, bottleneck=sol.bottleneck, bottleneck_kind=sol.bottleneck_kind)
+    return replace(a, layered=sol)
 
 
 def _analysis_from_dict(data: Mapping[str, Any]) -> OperationalAnalysis:
@@ -137,6 +165,117 @@ def _analysis_from_dict(data: Mapping[str, Any]) -> OperationalAnalysis:
                                caveats=list(data.get("caveats", [])))
 
 
+# -- text in the report's style --------------------------------------------------
+
+def _rate(x: float) -> str:
+    from .report import format_number
+
+    return "unbounded" if not math.isfinite(x) else f"{format_number(x)}/s"
+
+
+def _secs(x: float) -> str:
+    from .report import format_number
+
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    return format_number(x)
+
+
+def format_layered(sol: LayeredSolution) -> list[str]:
+    """The layered solver's predictions as the report's aligned tables (s, /s, %)."""
+    from .report import _table, describe_resource, format_number
+
+    rows = [[str(c["name"]), str(c["type"]), format_number(c["throughput"]), _secs(c["response"])]
+            for _, c in sol.classes.iterrows()]
+    lines = _table(["class", "type", "X (/s)", "R (s)"], rows, left=2)
+    rows = []
+    for _, r in sol.resources.iterrows():
+        util = r["utilization"]
+        rows.append([describe_resource(r["kind"], r["name"]),
+                     "-" if util != util else f"{100 * util:.1f}%",
+                     _secs(r["wait"]), _secs(r["holding"]), _rate(float(r["ceiling"]))])
+    lines += ["", *_table(["resource", "util", "wait (s)", "held (s)", "ceiling"], rows)]
+    lines.append(f"  bottleneck (lowest ceiling): {describe_resource(sol.bottleneck_kind, sol.bottleneck)}")
+    for n in sol.notes:
+        lines.append(f"  note: {n}")
+    return lines
+
+
+def verdict_words(row: Mapping[str, Any]) -> str:
+    """A comparison row's verdict in words: "inside the interval", "outside, by 3%", ...
+
+    >>> verdict_words({"simulated": 1.0, "lo": 0.98, "hi": 1.02, "analytic": 1.01, "source": "MVA"})
+    'inside the interval'
+    >>> verdict_words({"simulated": 1.0, "lo": 0.98, "hi": 1.02, "analytic": 1.03, "source": "MVA"})
+    'outside, by 3.0%'
+    >>> verdict_words({"simulated": 5.0, "lo": 4.9, "hi": 5.1, "analytic": 6.0, "source": "upper bound"})
+    'respects the bound'
+    """
+    source = str(row.get("source", ""))
+    sim, lo, hi, ana = (float(row.get(k, math.nan)) for k in ("simulated", "lo", "hi", "analytic"))
+    if source == "upper bound":
+        return "respects the bound" if lo <= ana * (1 + 1e-9) else "VIOLATES the bound"
+    if source == "lower bound":
+        return "respects the bound" if hi >= ana * (1 - 1e-9) else "VIOLATES the bound"
+    if math.isnan(lo) or math.isnan(hi) or math.isnan(ana):
+        return "-"
+    if lo - 1e-12 <= ana <= hi + 1e-12:
+        return "inside the interval"
+    if sim == 0 or math.isnan(sim):
+        return "outside"
+    return f"outside, by {100 * abs(ana / sim - 1):.1f}%"
+
+
+def format_comparison(table: pd.DataFrame) -> list[str]:
+    """:func:`compare`'s table in the report's style, with its verdicts in words."""
+    from .report import _table, format_estimate, format_number
+
+    rows = []
+    for _, r in table.iterrows():
+        q = str(r["quantity"])
+        pct = q == "utilization"
+        if pct:
+            sim = f"{100 * r['simulated']:.1f}%" + (f"±{100 * (r['hi'] - r['lo']) / 2:.1f}"
+                                                     if r["hi"] > r["lo"] else "")
+            ana = f"{100 * r['analytic']:.1f}%"
+        else:
+            sim = format_estimate(r["simulated"], [r["lo"], r["hi"]])
+            ana = format_number(r["analytic"])
+        unit = {"throughput": "/s", "response": "s", "wait": "s"}.get(q, "")
+        rows.append([f"{q}{' (' + unit + ')' if unit else ''}", str(r["name"]), sim, ana, str(r["source"]),
+                     verdict_words(r)])
+    return _table(["quantity", "name", "simulated", "theory", "source", "verdict"], rows, left=2)
+
+
+def format_breakdown(parts: pd.DataFrame) -> list[str]:
+    """:func:`breakdown`'s table in the report's style (seconds per request, shares in %)."""
+    from .report import _table, format_number
+
+    rows = [[str(r["class"]), str(r["resource"]), str(r["kind"]), format_number(r["visits"]),
+             format_number(r["wait"]), format_number(r["service"]), format_number(r["total"]),
+             "-" if r["share"] != r["share"] else f"{100 * r['share']:.1f}%"] for _, r in parts.iterrows()]
+    return _table(["class", "resource", "kind", "visits", "wait (s)", "service (s)", "total (s)", "share"],
+                  rows, left=3)
+
+
+def format_chain(chain: pd.DataFrame) -> list[str]:
+    """:func:`migrate`'s chain in the report's style: each bottleneck, its ceiling, the change to make next."""
+    from .report import _table, describe_resource, format_number
+
+    rows = []
+    for _, r in chain.iterrows():
+        row = [str(r["step"]), describe_resource(r.get("kind", "station"), r["bottleneck"]),
+               _rate(float(r["ceiling_throughput"])), str(r.get("next_remedy", ""))]
+        if "simulated_throughput" in chain.columns:
+            row += [format_number(r["simulated_throughput"]), describe_resource(
+                r.get("simulated_kind", "station"), r.get("simulated_bottleneck", ""))]
+        rows.append(row)
+    headers = ["step", "bottleneck", "ceiling", "change to make next"]
+    if "simulated_throughput" in chain.columns:
+        headers += ["simulated X (/s)", "simulation's verdict"]
+    return _table(headers, rows, left=2)
+
+
 # -- simulation next to theory --------------------------------------------------
 
 def compare(model: Model, results: Results) -> pd.DataFrame:
@@ -160,6 +299,10 @@ def compare(model: Model, results: Results) -> pd.DataFrame:
     """
     a = operational(model)
     rows: list[dict[str, Any]] = []
+    lay = a.layered
+    # Station-only MVA ignores pools held across steps: where there are pools, the
+    # layered solver speaks for the classes instead.
+    pooled = lay is not None and (lay.resources["kind"] != "station").any()
     st = results.stations.set_index("name")
     for _, s in a.stations.iterrows():
         if pd.isna(s["servers"]) or s["name"] not in st.index:
@@ -178,7 +321,7 @@ def compare(model: Model, results: Results) -> pd.DataFrame:
         if c["name"] not in cl.index:
             continue
         sim = cl.loc[c["name"]]
-        if not math.isnan(c["mva_throughput"]):
+        if not math.isnan(c["mva_throughput"]) and not pooled:
             rows.append(_row("throughput", c["name"], sim["throughput"], sim["throughput_lo"], sim["throughput_hi"],
                              c["mva_throughput"], f"MVA ({a.mva_method})"))
             rows.append(_row("response", c["name"], sim["response_mean"], sim["response_mean_lo"],
@@ -187,7 +330,33 @@ def compare(model: Model, results: Results) -> pd.DataFrame:
                          c["throughput_upper"], "upper bound", bound="upper"))
         rows.append(_row("response", c["name"], sim["response_mean"], sim["response_mean_lo"],
                          sim["response_mean_hi"], c["response_lower"], "lower bound", bound="lower"))
+    if lay is not None and (pooled or c_open(a)):
+        source = "layered" if pooled else "open network (M/G/c per station)"
+        for _, c in lay.classes.iterrows():
+            if c["name"] not in cl.index:
+                continue
+            sim = cl.loc[c["name"]]
+            if c["type"] == "closed":
+                rows.append(_row("throughput", c["name"], sim["throughput"], sim["throughput_lo"],
+                                 sim["throughput_hi"], c["throughput"], source))
+            rows.append(_row("response", c["name"], sim["response_mean"], sim["response_mean_lo"],
+                             sim["response_mean_hi"], c["response"], source))
+        pl = results.pools.set_index("name") if len(results.pools) else None
+        for _, r in lay.resources.iterrows():
+            if r["kind"] == "station" or pl is None or r["name"] not in pl.index:
+                continue
+            sim = pl.loc[r["name"]]
+            rows.append(_row("utilization", r["name"], sim["utilization"], sim["utilization_lo"],
+                             sim["utilization_hi"], r["utilization"], source))
+            if not math.isnan(r["wait"]):
+                rows.append(_row("wait", r["name"], sim["mean_wait"], sim["mean_wait_lo"], sim["mean_wait_hi"],
+                                 r["wait"], source))
     return pd.DataFrame(rows, columns=["quantity", "name", "simulated", "lo", "hi", "analytic", "source", "inside"])
+
+
+def c_open(a: OperationalAnalysis) -> bool:
+    """Whether every class of the analysed model is open (Jackson / M/M/c territory)."""
+    return len(a.classes) > 0 and bool((a.classes["type"] == "open").all())
 
 
 def _row(quantity: str, name: str, sim: float, lo: float, hi: float, analytic: float, source: str,
@@ -197,7 +366,8 @@ def _row(quantity: str, name: str, sim: float, lo: float, hi: float, analytic: f
     elif bound == "lower":
         inside = bool(hi >= analytic * (1 - 1e-9))
     else:
-        inside = bool(lo <= analytic <= hi) if not (math.isnan(lo) or math.isnan(hi)) else False
+        # (An absolute 1e-12 lets a predicted wait of 1e-200 match a simulated 0.)
+        inside = bool(lo - 1e-12 <= analytic <= hi + 1e-12) if not (math.isnan(lo) or math.isnan(hi)) else False
     return {"quantity": quantity, "name": name, "simulated": float(sim), "lo": float(lo), "hi": float(hi),
             "analytic": float(analytic), "source": source, "inside": inside}
 
@@ -391,19 +561,50 @@ def _mix_demand(a: OperationalAnalysis, station: str) -> float:
     return float(sum(row["demand_per_server"] * weights.get(row["class"], 0.0) / total for _, row in d.iterrows()))
 
 
+def _remedy(model: Model, kind: str, name: str) -> tuple[Model, str]:
+    """The change that relieves a bottleneck of this kind, applied: (new model, what was done)."""
+    from .variants import _copy
+
+    if kind == "station":
+        servers = next(s.get("servers", 1) for s in model.to_dict()["stations"] if s["name"] == name)
+        return _add_server(model, name), f"one more server at station {name!r} ({servers or 1} -> {(servers or 1) + 1})"
+    data, cls = _copy(model)
+    pool = next(p for p in data["pools"] if p["name"] == name)
+    if kind == "lock":
+        # Split the hot row(s): twice as many hot keys share the same traffic.
+        split = ""
+        for c in data.get("classes", []):
+            for st in c.get("steps", []):
+                if st.get("acquire") == name and (st.get("key") or {}).get("hot_fraction", 0) > 0:
+                    before = st["key"].get("hot_keys", 1)
+                    st["key"]["hot_keys"] = min(2 * before, pool["keys"])
+                    split = f"split the hot row of lock table {name!r} ({before} -> {st['key']['hot_keys']} rows)"
+        if split:
+            return cls.from_dict(data), split
+        pool["keys"] = 2 * pool["keys"]
+        return cls.from_dict(data), f"twice the keys in lock table {name!r} (shard it)"
+    before = int(pool.get("capacity", 1))
+    pool["capacity"] = 2 * before
+    return cls.from_dict(data), f"a bigger pool {name!r} ({before} -> {2 * before}; or async I/O where its holders only wait)"
+
+
 def migrate(model: Model, steps: int = 3, remedy: Callable[[Model, str], Model] | None = None, *,
             simulate: bool = False, **run: Any) -> pd.DataFrame:
     """The chain of bottlenecks: fix the current one, find the next, repeat.
 
-    At each step the bottleneck (largest demand per server, from
-    :func:`operational`) is named with its per-server demand D_b (averaged
-    over the class mix: arrival rates for open classes, populations for
-    closed ones) and the throughput ceiling it sets, 1/D_b; for a closed
-    model ``population_limit`` = Σ N/(D+Z) is the other ceiling (the users
-    cannot ask for more). Then ``remedy(model, station)`` is applied — by
-    default one more server at that station. With ``simulate=True`` each
-    step is also simulated (``run`` is passed to :meth:`Model.run`) and the
-    simulated throughput and bottleneck utilization are added.
+    At each step the bottleneck — the resource with the lowest ceiling, a
+    station, a pool (threads, connections) or a lock table, from the layered
+    solver (:mod:`tiersim.layered`; station demands alone when the model is
+    outside its class) — is named with its ``ceiling_throughput`` and, for a
+    station, its per-server demand D_b (averaged over the class mix: arrival
+    rates for open classes, populations for closed ones; the ceiling is
+    1/D_b). For a closed model ``population_limit`` = Σ N/(D+Z) is the other
+    ceiling (the users cannot ask for more). ``next_remedy`` is the change to
+    make next, then applied: one more server at a station, a pool twice as
+    big, a hot row split in two (``remedy(model, name)`` replaces them). With
+    ``simulate=True`` each step is also simulated (``run`` is passed to
+    :meth:`Model.run`) and the simulated throughput, the bottleneck's
+    simulated utilization and the simulation's own verdict are added.
 
     >>> import tiersim
     >>> m = tiersim.Model("chain").station("a").station("b").station("c")
@@ -414,31 +615,46 @@ def migrate(model: Model, steps: int = 3, remedy: Callable[[Model, str], Model] 
     >>> chain["bottleneck"].tolist(), chain["ceiling_throughput"].round(2).tolist()
     (['a', 'b', 'c'], [25.0, 33.33, 40.0])
     """
-    fix = remedy or _add_server
-    rows = []
+    rows: list[dict[str, Any]] = []
     current = model
     for step in range(steps + 1):
         a = operational(current)
         st = a.stations.set_index("name")
-        d_b = _mix_demand(a, a.bottleneck)
+        kind, name = a.bottleneck_kind, a.bottleneck
         closed = a.classes[a.classes["type"] == "closed"]
         population_limit = (float((closed["population"] / (closed["total_demand"] + closed["think"])).sum())
                             if len(closed) == len(a.classes) else math.nan)
-        row: dict[str, Any] = {"step": step, "bottleneck": a.bottleneck,
-                               "servers": int(st.loc[a.bottleneck, "servers"]) if a.bottleneck else 0,
-                               "demand_per_server": d_b,
-                               "ceiling_throughput": 1.0 / d_b if d_b > 0 else math.inf,
+        if kind == "station":
+            d_b = _mix_demand(a, name)
+            ceiling = 1.0 / d_b if d_b > 0 else math.inf
+            servers = int(st.loc[name, "servers"]) if name else 0
+        else:
+            res = a.layered.resources.set_index("name").loc[name] if a.layered is not None else None
+            ceiling = float(res["ceiling"]) if res is not None else math.nan
+            d_b = 1.0 / ceiling if ceiling > 0 else math.nan
+            pool = next(p for p in current.to_dict().get("pools", []) if p["name"] == name)
+            servers = int(pool.get("capacity", 1))
+        row: dict[str, Any] = {"step": step, "bottleneck": name, "kind": kind, "servers": servers,
+                               "demand_per_server": d_b, "ceiling_throughput": ceiling,
                                "population_limit": population_limit,
-                               "remedy": "" if step == 0 else f"one more server at {rows[-1]['bottleneck']!r}"
-                               if remedy is None else f"remedy at {rows[-1]['bottleneck']!r}"}
+                               "remedy": "" if step == 0 else rows[-1]["next_remedy"]}
+        nxt, what = current, ""
+        if name:
+            if remedy is not None:
+                nxt, what = remedy(current, name), f"remedy at {name!r}"
+            else:
+                nxt, what = _remedy(current, kind, name)
+        row["next_remedy"] = what
         if simulate:
             r = current.run(progress=False, **run)
             row["simulated_throughput"] = float(r.classes["throughput"].sum())
-            util = r.stations.set_index("name")["utilization"]
-            row["simulated_utilization"] = float(util.get(a.bottleneck, math.nan))
+            util = r.resources.set_index("name")["utilization"] if len(r.resources) else pd.Series(dtype=float)
+            row["simulated_utilization"] = float(util.get(name, math.nan))
+            row["simulated_bottleneck"] = r.bottleneck.get("station", "")
+            row["simulated_kind"] = r.bottleneck.get("kind", "station")
         rows.append(row)
-        if step < steps and a.bottleneck:
-            current = fix(current, a.bottleneck)
+        if step < steps and name:
+            current = nxt
     return pd.DataFrame(rows)
 
 

@@ -406,7 +406,8 @@ def _analyze_command(parser: argparse.ArgumentParser) -> Handler:
         import json as _json
         from pathlib import Path
 
-        from .analysis import breakdown, compare, find_knee, migrate, operational
+        from .analysis import (breakdown, compare, find_knee, format_breakdown, format_chain, format_comparison,
+                               migrate, operational)
         from .sweep import load_sweep
 
         if args.migrate < 0:
@@ -448,7 +449,13 @@ def _analyze_command(parser: argparse.ArgumentParser) -> Handler:
                 plt.close(ax.figure)
         if args.json:
             doc = {"model": model.name, "at": at_note,
-                   "analytic": {"bottleneck": theory.bottleneck, "mva_method": theory.mva_method,
+                   "analytic": {"bottleneck": theory.bottleneck, "bottleneck_kind": theory.bottleneck_kind,
+                                "mva_method": theory.mva_method,
+                                "layered": None if theory.layered is None else {
+                                    "method": theory.layered.method, "bottleneck": theory.layered.bottleneck,
+                                    "notes": theory.layered.notes,
+                                    "classes": theory.layered.classes.to_dict(orient="records"),
+                                    "resources": theory.layered.resources.to_dict(orient="records")},
                                 "caveats": theory.caveats,
                                 "classes": theory.classes.to_dict(orient="records"),
                                 "demands": theory.demands.astype(object).where(theory.demands.notna(), None)
@@ -460,16 +467,16 @@ def _analyze_command(parser: argparse.ArgumentParser) -> Handler:
                    "knee": None if knee is None else {"label": knee.label, "load": knee.load,
                                                       "throughput": knee.throughput,
                                                       "resource": knee.resource, "method": knee.method}}
-            sys.stdout.write(_json.dumps(doc, indent=2, default=_plain_json) + "\n")
+            # Strict JSON: NaN and infinities (a ceiling nothing limits) become null.
+            sys.stdout.write(_json.dumps(_finite(doc), indent=2, default=_plain_json, allow_nan=False) + "\n")
             return EXIT_OK
         lines = [at_note, ""] if at_note else []
         lines += [theory.summary(), "", results.summary(), "", "Simulation next to theory",
-                 textwrap.indent(versus.to_string(index=False), "  "), "",
-                 "Where the response time goes (per request)",
-                 textwrap.indent(parts.to_string(index=False, float_format=lambda x: f"{x:.4g}"), "  ")]
+                 *format_comparison(versus), "",
+                 "Where the response time goes (per request)", *format_breakdown(parts)]
         if chain is not None:
-            lines += ["", "Bottleneck chain (one more server at each bottleneck in turn)",
-                      textwrap.indent(chain.to_string(index=False, float_format=lambda x: f"{x:.4g}"), "  ")]
+            lines += ["", "Bottleneck chain (relieve each bottleneck in turn: the change to make next)",
+                      *format_chain(chain)]
         if knee is not None:
             lines += ["", f"Knee: throughput stops following load at {knee.label} = {knee.load:.4g} "
                           f"(plateau {knee.throughput:.4g}/s); first to saturate: {knee.resource!r}",
@@ -653,6 +660,30 @@ def _analyse_at(model: Model, at: str | None) -> tuple[Model, str]:
     return moment, (f"Analysed at {what}: t = {seconds:g} s ({clock(seconds)}), {arrival_rate(moment):.4g} "
                     f"requests/s (the cycle's mean: {arrival_rate(model):.4g}/s); --at mean, --at HH:MM "
                     f"for another time")
+
+
+def _finite(value: object) -> object:
+    """The document with every non-finite float replaced by None (JSON has no NaN)."""
+    import math
+
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    try:
+        import numpy as np
+
+        if isinstance(value, np.floating):
+            return float(value) if math.isfinite(float(value)) else None
+        if isinstance(value, np.integer):
+            return int(value)
+        if isinstance(value, np.bool_):
+            return bool(value)
+    except ImportError:  # pragma: no cover
+        pass
+    return value
 
 
 def _plain_json(value: object) -> object:

@@ -288,7 +288,7 @@ def solve_layered(structure: Mapping[str, Any]) -> LayeredSolution:
         for name, d in demand.items():
             ceilings[name] = stations[name]["servers"] * (1 - min(0.99, open_load[name])) / d
     else:
-        method = "layered: open decomposition, M/M/c stations and M/M/C pools held for their regions"
+        method = "layered: open decomposition, M/G/c stations and M/G/C pools held for their regions (Allen–Cunneen)"
         waits: dict[str, float] = {}
 
         # FCFS stations: M/G/c by Allen–Cunneen, the M/M/c wait times (1 + SCV)/2 of their

@@ -117,3 +117,70 @@ def test_more_than_one_closed_class_is_out_of_its_class() -> None:
                                   "think: 1.0, steps: [{visit: cpu, service: 0.01}]}\n")
     with pytest.raises(NotApplicable, match="2 closed classes"):
         solve_layered(analysis(tiersim.loads(text))["structure"])
+
+
+def test_the_chain_on_the_hot_row_names_the_lock_and_splits_it_checked_by_simulation() -> None:
+    from tiersim.analysis import migrate
+
+    model = tiersim.load(INFRA / "app_hot_row_before.yaml")
+    chain = migrate(model, steps=1, simulate=True, until=120, warmup=20, replications=2, seed=4)
+    first, second = chain.iloc[0], chain.iloc[1]
+    assert (first["kind"], first["bottleneck"]) == ("lock", "db_stock")
+    assert first["next_remedy"].startswith("split the hot row of lock table 'db_stock'")
+    assert first["ceiling_throughput"] == pytest.approx(320, rel=0.03)
+    # The simulation agrees at each step: the lock first, and splitting it doubles its ceiling.
+    assert (first["simulated_kind"], first["simulated_bottleneck"]) == ("lock", "db_stock")
+    assert second["ceiling_throughput"] == pytest.approx(2 * first["ceiling_throughput"], rel=1e-6)
+    assert second["simulated_utilization"] < 0.6 * first["simulated_utilization"]
+
+
+def test_the_chain_gives_a_full_connection_pool_a_bigger_pool() -> None:
+    from tiersim.analysis import migrate
+
+    chain = migrate(tiersim.load(INFRA / "app_connections_before.yaml"), steps=1, simulate=True,
+                    until=120, warmup=20, replications=2, seed=4)
+    assert (chain.loc[0, "kind"], chain.loc[0, "bottleneck"]) == ("pool", "app1_conn_db")
+    assert "bigger pool 'app1_conn_db' (4 -> 8" in chain.loc[0, "next_remedy"]
+    assert chain.loc[0, "simulated_bottleneck"] == "app1_conn_db"
+    assert chain.loc[1, "simulated_utilization"] < 0.6 * chain.loc[0, "simulated_utilization"]
+
+
+def test_analyze_json_is_strict_json_and_names_the_lock(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "tiersim", "analyze", str(INFRA / "app_hot_row_before.yaml"),
+                          "--until", "60", "--warmup", "10", "--replications", "2", "--migrate", "1",
+                          "--json", "--no-progress"], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+
+    def refuse(constant: str) -> None:
+        raise ValueError(f"not JSON: {constant}")
+
+    doc = json.loads(out.stdout, parse_constant=refuse)  # NaN, Infinity are not JSON
+    assert (doc["analytic"]["bottleneck"], doc["analytic"]["bottleneck_kind"]) == ("db_stock", "lock")
+    assert doc["results"]["bottleneck"]["station"] == "db_stock"
+    assert doc["chain"][0]["bottleneck"] == "db_stock"
+    lock = next(r for r in doc["comparison"] if r["name"] == "db_stock" and r["quantity"] == "utilization")
+    assert lock["inside"] and lock["source"] == "layered"
+
+
+def test_compare_gives_an_open_network_its_mgc_predictions() -> None:
+    from tiersim.analysis import compare
+
+    # Jackson: an M/M/2 (rho 0.75: R = S/(1 - rho^2)) then an M/M/1 (rho 0.6), R = 0.2286 + 0.1 s.
+    model = tiersim.loads("""\
+name: jackson
+stations: [{name: cpu, servers: 2}, {name: disk}]
+classes:
+  - name: q
+    interarrival: {dist: exponential, rate: 15}
+    steps:
+      - {visit: cpu, service: {dist: exponential, mean: 0.1}}
+      - {visit: disk, service: {dist: exponential, mean: 0.04}}
+""")
+    r = model.run(until=4000, warmup=100, replications=6, seed=6, progress=False)
+    table = compare(model, r)
+    row = table[(table["quantity"] == "response") & table["source"].str.startswith("open network")].iloc[0]
+    assert row["analytic"] == pytest.approx(0.1 / (1 - 0.75**2) + 0.1, rel=1e-9)
+    assert row["inside"], table
