@@ -221,3 +221,14 @@ def test_a_pool_the_open_load_overfills_is_predicted_saturated() -> None:
 def test_below_capacity_nothing_is_predicted_saturated() -> None:
     doc = run_text(MM1_ABOVE.replace("rate: 1.01", "rate: 0.9"), until=5000, warmup=100, replications=2)
     assert doc["saturation"]["saturated"] is False
+
+
+def test_a_connection_pool_waiting_for_a_saturated_db_cpu_points_to_it() -> None:
+    # docs/guides/finding-bottlenecks.md: app_connections_before with a 1-core database at 90/s.
+    doc = run_example("app_connections_before", **{"cores: 16": "cores: 1", "rps: 340": "rps: 90"})
+    b = doc["bottleneck"]
+    assert (b["kind"], b["station"]) == ("station", "db1_cpu")
+    conns = resource(doc, "app1_conn_db")
+    assert conns["role"] == "symptom" and conns["points_to"] == "station 'db1_cpu'"
+    assert conns["waits_on_share"] > 0.5
+    assert b["saturation_throughput"] == pytest.approx(100, rel=0.05)  # 1 core / (5 x 2 ms)
