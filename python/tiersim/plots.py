@@ -508,7 +508,8 @@ def utilization_bars(results: Results, pools: bool = True, ax: Axes | None = Non
                       np.array([row["utilization_hi"]], float))
             values.append(100 * u)
             errs.append((100 * e[0, 0], 100 * e[1, 0]))
-            colors.append("tab:gray")
+            # The verdict may name a pool or a lock table: its bar is the red one then.
+            colors.append(_BOTTLENECK_COLOR if row["name"] == bottleneck else "tab:gray")
             hatches.append("//")
     positions = np.arange(len(names))
     bars = ax.bar(positions, values, color=colors, yerr=np.array(errs).T if errs else None, capsize=3,
