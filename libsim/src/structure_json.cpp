@@ -11,7 +11,18 @@ namespace tiersim {
 nlohmann::ordered_json structure_json(const CompiledModel& model) {
   using json = nlohmann::ordered_json;
   auto num = [](double x) { return std::isfinite(x) ? json(x) : json(nullptr); };
-  const char* kinds[] = {"visit", "acquire", "release", "delay", "choose", "branch", "fork", "join"};
+  // By name, not by the enum's order: kinds added later read "other" until named here.
+  auto kind_name = [](StepKind k) -> const char* {
+    if (k == StepKind::kVisit) return "visit";
+    if (k == StepKind::kAcquire) return "acquire";
+    if (k == StepKind::kRelease) return "release";
+    if (k == StepKind::kDelay) return "delay";
+    if (k == StepKind::kChoose) return "choose";
+    if (k == StepKind::kBranch) return "branch";
+    if (k == StepKind::kFork) return "fork";
+    if (k == StepKind::kJoin) return "join";
+    return "other";
+  };
   json classes = json::array();
   std::vector<double> rates(model.steps.size(), 0.0);
   for (std::uint32_t c = 0; c < model.classes.size(); ++c) {
@@ -31,7 +42,7 @@ nlohmann::ordered_json structure_json(const CompiledModel& model) {
         target = model.pools[st.target].name;
       const bool timed = st.kind == StepKind::kVisit || st.kind == StepKind::kDelay;
       steps.push_back({{"id", st.id},
-                       {"kind", kinds[static_cast<int>(st.kind)]},
+                       {"kind", kind_name(st.kind)},
                        {"target", target},
                        {"visits", num(visits)},
                        {"mean", timed ? num(st.time.mean()) : json(0.0)},

@@ -88,7 +88,10 @@ class OperationalAnalysis:
         lines = [f"Operational analysis (no simulation); bottleneck: "
                  f"{describe_resource(self.bottleneck_kind, self.bottleneck)}"]
         for _, c in self.classes.iterrows():
-            if c["type"] == "open":
+            if not c["max_demand"] > 0:
+                lines.append(f"  class {c['name']!r} ({c['type']}): no queueing station on its route: "
+                             "the stations set no ceiling (see the layered solver for its pools)")
+            elif c["type"] == "open":
                 lines.append(f"  class {c['name']!r} (open, {c['arrival_rate']:.4g}/s): D = {c['total_demand']:.4g} s, "
                              f"D_max = {c['max_demand']:.4g} s at {c['bottleneck']!r}; "
                              f"the stations alone saturate at {c['throughput_upper']:.4g}/s")
@@ -146,7 +149,10 @@ def _analysis_from_dict(data: Mapping[str, Any]) -> OperationalAnalysis:
         class_rows.append({"name": c["name"], "type": c["type"], "arrival_rate": _f(c["arrival_rate"]),
                            "population": _f(c["population"]), "think": _f(c["think"]),
                            "total_demand": _f(c["total_demand"]), "bottleneck": c["bottleneck"],
-                           "max_demand": _f(c["max_demand"]), "throughput_upper": _f(c["throughput_upper"]),
+                           "max_demand": _f(c["max_demand"]),
+                           # No queueing station (pools and delays alone): the stations set no ceiling.
+                           "throughput_upper": (_f(c["throughput_upper"]) if _f(c["max_demand"]) > 0
+                                                else math.inf),
                            "response_lower": _f(c["response_lower"]), "n_star": _f(c["n_star"]),
                            "mva_throughput": _f(mva_x[i]) if i < len(mva_x) else math.nan,
                            "mva_response": _f(mva_r[i]) if i < len(mva_r) else math.nan})
@@ -326,8 +332,9 @@ def compare(model: Model, results: Results) -> pd.DataFrame:
                              c["mva_throughput"], f"MVA ({a.mva_method})"))
             rows.append(_row("response", c["name"], sim["response_mean"], sim["response_mean_lo"],
                              sim["response_mean_hi"], c["mva_response"], f"MVA ({a.mva_method})"))
-        rows.append(_row("throughput", c["name"], sim["throughput"], sim["throughput_lo"], sim["throughput_hi"],
-                         c["throughput_upper"], "upper bound", bound="upper"))
+        if math.isfinite(c["throughput_upper"]):
+            rows.append(_row("throughput", c["name"], sim["throughput"], sim["throughput_lo"], sim["throughput_hi"],
+                             c["throughput_upper"], "upper bound", bound="upper"))
         rows.append(_row("response", c["name"], sim["response_mean"], sim["response_mean_lo"],
                          sim["response_mean_hi"], c["response_lower"], "lower bound", bound="lower"))
     if lay is not None and (pooled or c_open(a)):

@@ -184,3 +184,36 @@ classes:
     row = table[(table["quantity"] == "response") & table["source"].str.startswith("open network")].iloc[0]
     assert row["analytic"] == pytest.approx(0.1 / (1 - 0.75**2) + 0.1, rel=1e-9)
     assert row["inside"], table
+
+
+POOLS_ALONE = """\
+name: pools_alone
+stations:
+  - {name: remote, discipline: delay}
+pools:
+  - {name: threads, capacity: 4}
+classes:
+  - name: q
+    interarrival: {dist: exponential, rate: 35}
+    steps:
+      - acquire: threads
+      - {visit: remote, service: {dist: exponential, mean: 0.1}}
+      - release: threads
+"""
+
+
+def test_a_model_of_pools_alone_is_not_said_to_saturate_at_zero() -> None:
+    # 4 threads held 0.1 s: an M/M/4 at 35/s (rho 0.875), ceiling 40/s. The stations set no
+    # ceiling at all; the old analysis said "saturates at 0/s" and called the run a violation.
+    from tiersim.analysis import compare, operational
+
+    model = tiersim.loads(POOLS_ALONE)
+    a = operational(model)
+    assert (a.bottleneck, a.bottleneck_kind) == ("threads", "pool")
+    assert "at 0/s" not in a.summary() and "no queueing station" in a.summary()
+    r = model.run(until=2000, warmup=100, replications=4, seed=8, progress=False)
+    table = compare(model, r)
+    assert table["inside"].all(), table
+    wait = table[(table["quantity"] == "wait") & (table["name"] == "threads")].iloc[0]
+    # Erlang C: P_wait(4, 3.5) = 0.7379, W = P_wait x 0.1 / (4 - 3.5) = 0.1476 s.
+    assert wait["analytic"] == pytest.approx(0.1476, rel=0.01)
