@@ -438,8 +438,8 @@ class Knee:
 
     ``load`` is where throughput stops following load: for a closed model the
     population N_knee, for an open one the arrival rate. ``throughput`` is the
-    plateau, ``resource`` the station that saturates first (the busiest at the
-    heaviest load), ``method`` says how it was found.
+    plateau, ``resource`` the bottleneck the run names at the heaviest load (a
+    station, a pool or a lock table), ``method`` says how it was found.
     """
 
     label: str
@@ -479,14 +479,15 @@ def find_knee(sweep: SweepResults, cls: str | None = None) -> Knee:
     (from N/X − R) at the lightest load, and X_max the highest simulated
     throughput. For a product-form model this is N* = (D + Z)/D_max.
 
-    **Open models** (label ``rate``): by the utilization law U = λ·D, every
-    unsaturated point estimates the saturation rate as λ / U of the busiest
-    station; the knee is the median of those estimates (robust to noisy
+    **Open models** (label ``rate``): every unsaturated point's verdict
+    gives the bottleneck's ceiling (for a station λ / U, by the utilization
+    law U = λ·D); the knee is the median of those estimates (robust to noisy
     points), capped by the highest throughput seen when the sweep went past
     saturation.
 
     Both use every point's mean over replications; the resource is the
-    station with the highest utilization at the heaviest load.
+    bottleneck the simulation names at the heaviest load (the same verdict
+    as ``tiersim run``: a pool or a lock table as well as a station).
 
     >>> import tiersim
     >>> from tiersim.sweep import load_sweep
@@ -511,6 +512,13 @@ def find_knee(sweep: SweepResults, cls: str | None = None) -> Knee:
     heaviest = per_point["load"].iloc[-1]
     at_heaviest = queueing[queueing[label].astype(float) == heaviest]
     resource = str(at_heaviest.loc[at_heaviest["utilization"].idxmax(), "name"]) if len(at_heaviest) else ""
+    # The resource is the run's own verdict at the heaviest load (the one definition: a pool
+    # or a lock table as well as a station); the busiest station when the verdict names none.
+    verdicts = sweep.bottlenecks
+    verdicts = verdicts.assign(load=verdicts[label].astype(float))
+    named = verdicts[verdicts["load"] == heaviest]["station"]
+    if len(named) and str(named.iloc[0]):
+        resource = str(named.iloc[0])
     x_max = float(per_point["throughput"].max())
     if label == "users":
         first = per_point.iloc[0]
@@ -522,14 +530,18 @@ def find_knee(sweep: SweepResults, cls: str | None = None) -> Knee:
         estimates = []
         for _, p in per_point.iterrows():
             lam = float(p["load"])
-            u = queueing[(queueing[label].astype(float) == lam) & (queueing["name"] == resource)]["utilization"]
+            # Each unsaturated point's verdict on that resource gives its ceiling (for a
+            # station λ / U by the utilization law; for a pool, capacity over its own holding).
+            v = verdicts[(verdicts["load"] == lam) & (verdicts["station"] == resource)]
+            u = v["utilization"]
             if len(u) and 0.05 < float(u.iloc[0]) < 0.97 and p["throughput"] >= 0.97 * lam:
-                estimates.append(lam / float(u.iloc[0]))
+                ceiling = float(v["saturation_throughput"].iloc[0])
+                estimates.append(ceiling if math.isfinite(ceiling) and ceiling > 0 else lam / float(u.iloc[0]))
         if estimates:
             load = float(np.median(estimates))
             if per_point["throughput"].iloc[-1] < 0.97 * heaviest:  # the sweep went past saturation
                 load = min(load, x_max * 1.02)
-            method = "open: median over unsaturated points of λ / U of the busiest station (utilization law)"
+            method = "open: median over unsaturated points of the bottleneck's ceiling (λ / U for a station)"
         else:
             load = x_max
             method = "open: highest throughput seen (no unsaturated point to extrapolate from)"

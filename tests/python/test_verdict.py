@@ -232,3 +232,17 @@ def test_a_connection_pool_waiting_for_a_saturated_db_cpu_points_to_it() -> None
     assert conns["role"] == "symptom" and conns["points_to"] == "station 'db1_cpu'"
     assert conns["waits_on_share"] > 0.5
     assert b["saturation_throughput"] == pytest.approx(100, rel=0.05)  # 1 core / (5 x 2 ms)
+
+
+def test_the_knee_of_an_open_sweep_is_the_hot_rows_ceiling() -> None:
+    # One definition in sweeps too: the knee of the hot-row model is the lock's 1 / 3.12 ms,
+    # not app1_cpu's 2,000/s (the busiest station).
+    from tiersim.analysis import find_knee
+    from tiersim.sweep import load_sweep
+
+    model = tiersim.load(EXAMPLES / "app_hot_row_before.yaml")
+    s = load_sweep(model, rates=[150, 200, 250, 290], until=120, warmup=20, replications=2, seed=3,
+                   progress=False)
+    knee = find_knee(s)
+    assert knee.resource == "db_stock"
+    assert knee.load == pytest.approx(320, rel=0.05)
