@@ -179,6 +179,7 @@ json to_json(const ExperimentResult& r) {
                          {"queue", num(v.queue)},
                          {"waits_on", v.waits_on},
                          {"waits_on_share", num(v.waits_on_share)},
+                         {"waiting_share", num(v.waiting_share)},
                          {"key_share", v.kind == "lock" ? num(v.key_share) : json(nullptr)},
                          {"hottest_keys", v.hottest_keys},
                          {"role", v.role},

@@ -318,6 +318,7 @@ void judge_bottleneck(const CompiledModel& model, const std::vector<Counters>& t
         v.waits_on = where;
       }
     v.waits_on_share = held[p] > 0 ? most / held[p] : 0;
+    v.waiting_share = held[p] > 0 ? std::min(1.0, inside_total / held[p]) : 0;
     out.resources.push_back(v);
   }
 
@@ -413,7 +414,7 @@ void judge_bottleneck(const CompiledModel& model, const std::vector<Counters>& t
     if (v.role == "cause" || v.kind == "station" || v.kind == "delay" || v.kind == "memory")
       continue;
     if (!(v.queue > kQueueing || v.utilization >= kBusy)) continue;
-    if (v.waits_on_share < kMostlyWaiting) continue;
+    if (v.waiting_share < kMostlyWaiting || v.waits_on.empty()) continue;
     v.role = "symptom";
     v.points_to = v.waits_on;
     b.symptoms.push_back(v.name);

@@ -296,8 +296,13 @@ def verdict_lines(results: Mapping[str, Any]) -> list[str]:
             lines.append(f"  Symptom: {what} {_percent(r.get('utilization'))} busy, "
                          f"mostly with work caused by {r.get('points_to')}")
         else:
-            lines.append(f"  Symptom: {what} {_percent(r.get('utilization'))} held, its holders waiting "
-                         f"for {r.get('points_to')} {100 * _f(r.get('waits_on_share')):.0f}% of the time")
+            total, most = _f(r.get("waiting_share")), _f(r.get("waits_on_share"))
+            if math.isnan(total) or total <= most + 0.005:
+                lines.append(f"  Symptom: {what} {_percent(r.get('utilization'))} held, its holders waiting "
+                             f"for {r.get('points_to')} {100 * most:.0f}% of the time")
+            else:
+                lines.append(f"  Symptom: {what} {_percent(r.get('utilization'))} held, its holders waiting "
+                             f"{100 * total:.0f}% of the time, most for {r.get('points_to')} ({100 * most:.0f}%)")
     spent = [t for t in b.get("response") or [] if _f(t.get("share")) >= 0.005]
     if spent:
         parts = []

@@ -178,7 +178,8 @@ class Results:
         Columns: name, kind, utilization (per unit of capacity; a lock table's hottest key),
         demand_utilization (what its own work keeps busy), ceiling (total throughput at which
         that reaches 1), share and wait_share (of the response time), queue, waits_on,
-        waits_on_share, role ("cause", "symptom" or ""), points_to.
+        waits_on_share (pools: where their holders wait most, as a share of holding time),
+        waiting_share (all their waiting), role ("cause", "symptom" or ""), points_to.
 
         >>> Results({"resources": [{"name": "db", "kind": "station", "utilization": 0.5,
         ...                         "demand_utilization": 0.5, "ceiling": 20.0, "role": "cause"}]}
@@ -187,10 +188,10 @@ class Results:
         """
         rows = [dict(r) for r in self._data.get("resources") or []]
         columns = ["name", "kind", "utilization", "demand_utilization", "ceiling", "share", "wait_share",
-                   "queue", "waits_on", "waits_on_share", "role", "points_to"]
+                   "queue", "waits_on", "waits_on_share", "waiting_share", "role", "points_to"]
         frame = pd.DataFrame(rows, columns=columns)
         for col in ("utilization", "demand_utilization", "ceiling", "share", "wait_share", "queue",
-                    "waits_on_share"):
+                    "waits_on_share", "waiting_share"):
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
         return frame
 

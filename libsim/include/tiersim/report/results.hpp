@@ -137,6 +137,7 @@ struct ResourceVerdict {
   double queue = 0;           ///< mean requests waiting for it
   std::string waits_on;       ///< pools: where its holders wait most while holding it
   double waits_on_share = 0;  ///< that wait as a share of its holding time
+  double waiting_share = 0;   ///< pools: all their holders' waiting, as a share of holding time
   double key_share = 0;       ///< lock tables: share of acquisitions taken by the hottest key
   std::vector<std::uint32_t> hottest_keys;  ///< lock tables: the most-waited keys
   std::string role;  ///< "cause", "symptom" or ""
