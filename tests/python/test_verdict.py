@@ -246,3 +246,16 @@ def test_the_knee_of_an_open_sweep_is_the_hot_rows_ceiling() -> None:
     knee = find_knee(s)
     assert knee.resource == "db_stock"
     assert knee.load == pytest.approx(320, rel=0.05)
+
+
+def test_three_tiers_thread_pools_point_down_the_chain_to_the_disk() -> None:
+    # examples/models/three_tier.yaml at 100 users: the disk saturates and the queue moves up
+    # into the pools; each pool's holders wait mostly for the pool below it.
+    doc = tiersim.load(ROOT / "examples" / "models" / "three_tier.yaml").run(
+        until=300, warmup=30, replications=2, seed=5, progress=False).to_dict()
+    b = doc["bottleneck"]
+    assert (b["kind"], b["station"]) == ("station", "db_disk")
+    assert set(b["symptoms"]) == {"web_threads", "app_threads", "db_threads"}
+    assert resource(doc, "web_threads")["points_to"] == "pool 'app_threads'"
+    assert resource(doc, "app_threads")["points_to"] == "pool 'db_threads'"
+    assert resource(doc, "db_threads")["points_to"] == "station 'db_disk'"
