@@ -264,6 +264,22 @@ def solve_layered(structure: Mapping[str, Any]) -> LayeredSolution:
             if done:
                 break
         result_rows.append({"name": c["name"], "type": "closed", "throughput": x, "response": n_users / x - think})
+        # Open classes beside it (a mixed network): each visit an M/M/c at the station's total
+        # utilization, open and closed; their pools, if any, are not solved (noted).
+        for o in classes:
+            if o["type"] != "open":
+                continue
+            response = 0.0
+            for s in o["steps"]:
+                if s["kind"] == "delay" or (s["kind"] == "visit" and not stations[s["target"]]["servers"]):
+                    response += s["visits"] * s["mean"]
+                elif s["kind"] == "visit":
+                    cs, rho = int(stations[s["target"]]["servers"]), min(util[s["target"]], 0.999999)
+                    response += s["visits"] * (s["mean"] + _erlang_c(cs, cs * rho) * s["mean"] / (cs * (1 - rho)))
+                elif s["kind"] == "acquire" and waiting_pool(s["target"]):
+                    notes.append(f"open class {o['name']!r}: its wait for pool {s['target']!r} is not predicted")
+            result_rows.append({"name": o["name"], "type": "open", "throughput": o["arrival_rate"],
+                                "response": response})
         # Pools: holders and waiters from the outer centres' distributions (Little's law for
         # their holding time); nested pools by their region's share.
         for cen, r, p in zip(top, residence, marg):

@@ -217,3 +217,33 @@ def test_a_model_of_pools_alone_is_not_said_to_saturate_at_zero() -> None:
     wait = table[(table["quantity"] == "wait") & (table["name"] == "threads")].iloc[0]
     # Erlang C: P_wait(4, 3.5) = 0.7379, W = P_wait x 0.1 / (4 - 3.5) = 0.1476 s.
     assert wait["analytic"] == pytest.approx(0.1476, rel=0.01)
+
+
+MIXED = """\
+name: mixed
+stations: [{name: cpu, servers: 2}, {name: disk}]
+classes:
+  - name: users
+    type: closed
+    population: 20
+    think: {dist: exponential, mean: 1.0}
+    steps:
+      - {visit: cpu, service: {dist: exponential, mean: 0.05}}
+      - {visit: disk, service: {dist: exponential, mean: 0.03}}
+  - name: batch
+    interarrival: {dist: exponential, rate: 8}
+    steps:
+      - {visit: cpu, service: {dist: exponential, mean: 0.04}}
+      - {visit: disk, service: {dist: exponential, mean: 0.03}}
+"""
+
+
+def test_a_mixed_network_closed_and_open_within_6_percent() -> None:
+    # The open load stretches the closed class's service by 1 / (1 - U_open); the open class
+    # sees each station as an M/M/c at its total utilization (the usual mixed-network approximation).
+    sol = solve_layered(analysis(tiersim.loads(MIXED))["structure"]).classes.set_index("name")
+    doc = simulate(MIXED, until=5000, warmup=200, replications=4, seed=2)
+    sim = {c["name"]: c for c in doc["classes"]}
+    assert sol.loc["users", "throughput"] == pytest.approx(sim["users"]["throughput"], rel=0.02)
+    assert sol.loc["users", "response"] == pytest.approx(sim["users"]["response"]["mean"], rel=0.06)
+    assert sol.loc["batch", "response"] == pytest.approx(sim["batch"]["response"]["mean"], rel=0.06)
