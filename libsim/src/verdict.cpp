@@ -245,24 +245,39 @@ void judge_bottleneck(const CompiledModel& model, const std::vector<Counters>& t
   }
 
   out.resources.clear();
-  for (std::size_t k = 0; k < model.stations.size() && k < out.stations.size(); ++k) {
-    const StationResult& sr = out.stations[k];
+  // Per compiled station and pool, from the counters (not from out.stations and
+  // out.pools, whose rows may be folded or reordered).
+  std::vector<double> busy_area(model.stations.size(), 0), queued(model.stations.size(), 0);
+  std::vector<double> waiting(model.pools.size(), 0);
+  for (const auto& t : totals) {
+    for (std::size_t k = 0; k < busy_area.size() && k < t.stations.size(); ++k) {
+      busy_area[k] += t.stations[k].area_busy;
+      queued[k] += t.stations[k].area_in_system - t.stations[k].area_busy;
+    }
+    for (std::size_t p = 0; p < waiting.size() && p < t.pools.size(); ++p)
+      waiting[p] += t.pools[p].area_waiting;
+  }
+  for (std::size_t k = 0; k < model.stations.size(); ++k) {
+    const CompiledStation& cs = model.stations[k];
     ResourceVerdict v;
-    v.name = sr.name;
-    v.kind = sr.servers == 0 ? "delay" : "station";
-    v.utilization = sr.utilization.mean;
-    v.demand_utilization = sr.servers == 0 ? kNaN : sr.utilization.mean;
+    v.name = cs.name;
+    v.kind = cs.servers == 0 ? "delay" : "station";
+    const double u = busy_area[k] / (time * (cs.servers > 0 ? cs.servers : 1.0));
+    v.utilization = u;
+    v.demand_utilization = cs.servers == 0 ? kNaN : u;
     v.ceiling = v.demand_utilization > 0 ? throughput / v.demand_utilization : kNaN;
     v.share = share_of(v.kind, v.name, false);
     v.wait_share = share_of(v.kind, v.name, true);
-    v.queue = sr.mean_queue_length.mean;
+    v.queue = std::max(0.0, queued[k] / time);
     out.resources.push_back(v);
   }
-  for (std::uint32_t p = 0; p < model.pools.size() && p < out.pools.size(); ++p) {
+  for (std::uint32_t p = 0; p < model.pools.size(); ++p) {
     const CompiledPool& cp = model.pools[p];
-    const PoolResult& pr = out.pools[p];  // its utilization is rescaled below
+    PoolResult* pr = nullptr;  // its row in the results, by name (its utilization is rescaled)
+    for (auto& row : out.pools)
+      if (row.name == cp.name) pr = &row;
     ResourceVerdict v;
-    v.name = pr.name;
+    v.name = cp.name;
     v.kind = pool_kind(p);
     // Time its holders spend waiting for other resources, per resource.
     std::map<std::string, double> inside;
@@ -289,14 +304,15 @@ void judge_bottleneck(const CompiledModel& model, const std::vector<Counters>& t
     if (cp.keys > 0) {
       v.key_share = hottest_key_share(model, p, count);
       scale = v.key_share;
-      for (const auto& k : pr.hot_keys)
-        if (k.acquisitions > 0 && v.hottest_keys.size() < 3) v.hottest_keys.push_back(k.key);
+      if (pr != nullptr)
+        for (const auto& k : pr->hot_keys)
+          if (k.acquisitions > 0 && v.hottest_keys.size() < 3) v.hottest_keys.push_back(k.key);
     }
     v.utilization = u_all * scale;
-    if (cp.keys > 0) {
+    if (cp.keys > 0 && pr != nullptr) {
       // A lock table is judged per key: its utilization is its hottest key's,
       // never the sum over keys (which reads 500% for a cold table at ease).
-      Estimate& u = out.pools[p].utilization;
+      Estimate& u = pr->utilization;
       u.mean *= scale;
       u.lo *= scale;
       u.hi *= scale;
@@ -310,7 +326,7 @@ void judge_bottleneck(const CompiledModel& model, const std::vector<Counters>& t
     }
     v.share = share_of(v.kind, v.name, false);
     v.wait_share = v.share;
-    v.queue = pr.mean_queue_length.mean;
+    v.queue = waiting[p] / time;
     double most = 0;
     for (const auto& [where, w] : inside)
       if (w > most) {
