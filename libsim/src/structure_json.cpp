@@ -34,7 +34,8 @@ nlohmann::ordered_json structure_json(const CompiledModel& model) {
       const double visits = v[s - cc.first_step];
       rates[s] += (cc.open() ? 1.0 / cc.interarrival.mean() : 1.0) * visits;
       json held = json::array();
-      for (const auto& [p, tokens] : st.held) held.push_back({model.pools[p].name, tokens});
+      for (const auto& [p, tokens] : st.held)
+        held.push_back({model.pools[p & ~kLocalPool].name, tokens});
       std::string target;
       if (st.kind == StepKind::kVisit) target = model.stations[st.target].name;
       if (st.kind == StepKind::kAcquire || st.kind == StepKind::kRelease ||
@@ -77,7 +78,10 @@ nlohmann::ordered_json structure_json(const CompiledModel& model) {
                      {"key_share", cp.keys > 0 ? num(hottest_key_share(model, p, rates))
                                                : json(nullptr)}});
   }
-  return {{"stations", stations}, {"pools", pools}, {"classes", classes}};
+  return {{"stations", stations},
+          {"pools", pools},
+          {"classes", classes},
+          {"services", model.services.size()}};
 }
 
 }  // namespace tiersim

@@ -151,6 +151,9 @@ def solve_layered(structure: Mapping[str, Any]) -> LayeredSolution:
     pools = {p["name"]: p for p in structure["pools"]}
     classes = list(structure["classes"])
     notes: list[str] = []
+    if structure.get("services"):
+        raise NotApplicable("services (calls between tiers): their layered predictions are not "
+                            "implemented here yet; the simulation's verdict covers them")
     if any(c["type"] == "batch" for c in classes):
         raise NotApplicable("batch classes: the layered solver covers open and closed classes")
     closed = [c for c in classes if c["type"] == "closed"]

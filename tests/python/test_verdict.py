@@ -259,3 +259,58 @@ def test_three_tiers_thread_pools_point_down_the_chain_to_the_disk() -> None:
     assert resource(doc, "web_threads")["points_to"] == "pool 'app_threads'"
     assert resource(doc, "app_threads")["points_to"] == "pool 'db_threads'"
     assert resource(doc, "db_threads")["points_to"] == "station 'db_disk'"
+
+
+LAYERED = """\
+name: layered
+services:
+  - name: db
+    replicas: 2
+    threads: 4
+    stations:
+      - {name: cpu, servers: 1}
+    operations:
+      - name: query
+        steps:
+          - {visit: cpu, service: {dist: exponential, mean: 0.01}}
+  - name: app
+    threads: APP_THREADS
+    stations:
+      - {name: cpu, servers: 4}
+    operations:
+      - name: page
+        steps:
+          - {visit: cpu, service: {dist: exponential, mean: 0.004}}
+          - {delay: {dist: exponential, mean: REMOTE}, id: remote}
+          - {call: db.query, count: 2}
+classes:
+  - name: users
+    interarrival: {dist: exponential, rate: 95}
+    steps:
+      - {call: app.page}
+"""
+
+
+def test_services_a_saturated_db_is_the_cause_and_the_callers_threads_its_symptom() -> None:
+    # 95 pages/s x 2 queries x 10 ms over 2 replicas: each db cpu ~95% busy (ceiling 100/s).
+    # App threads held across the calls fill up while their holders wait in the calls.
+    doc = run_text(LAYERED.replace("APP_THREADS", "40").replace("REMOTE", "0.001"),
+                   until=300, warmup=30, seed=2)
+    b = doc["bottleneck"]
+    assert (b["kind"], b["station"]) == ("station", "db.cpu")
+    assert b["saturation_throughput"] == pytest.approx(100, rel=0.05)
+    app = resource(doc, "app.threads")
+    assert app["role"] == "symptom" and app["points_to"] == "call 'db.query'"
+    assert resource(doc, "db.threads")["points_to"] == "station 'db.cpu'"
+
+
+def test_services_threads_held_across_a_remote_wait_are_the_cause() -> None:
+    # 8 app threads each held ~4 ms + 80 ms remote + 2 x 10 ms queries ~ 104 ms: ceiling ~77/s,
+    # below the db's 100/s; at 60/s the app threads, not a cpu, are named.
+    doc = run_text(LAYERED.replace("APP_THREADS", "8").replace("REMOTE", "0.08").replace("rate: 95", "rate: 60"),
+                   until=300, warmup=30, seed=2)
+    b = doc["bottleneck"]
+    assert (b["kind"], b["station"]) == ("pool", "app.threads")
+    app = resource(doc, "app.threads")
+    assert app["role"] == "cause"
+    assert b["saturation_throughput"] == pytest.approx(8 / 0.1044, rel=0.10)
