@@ -585,10 +585,25 @@ def _remedy(model: Model, kind: str, name: str) -> tuple[Model, str]:
     from .variants import _copy
 
     if kind == "station":
-        servers = next(s.get("servers", 1) for s in model.to_dict()["stations"] if s["name"] == name)
-        return _add_server(model, name), f"one more server at station {name!r} ({servers or 1} -> {(servers or 1) + 1})"
+        data = model.to_dict()
+        servers = next((s.get("servers", 1) for s in data.get("stations", []) if s["name"] == name), None)
+        if servers is not None:
+            return _add_server(model, name), f"one more server at station {name!r} ({servers or 1} -> {(servers or 1) + 1})"
+        service = name.partition(".")[0].split("[", 1)[0]
+        replicas = next((int(sv.get("replicas", 1)) for sv in data.get("services") or []
+                         if sv.get("name") == service), 1)
+        return _add_server(model, name), f"one more replica of service {service!r} ({replicas} -> {replicas + 1})"
     data, cls = _copy(model)
-    pool = next(p for p in data["pools"] if p["name"] == name)
+    pool = next((p for p in data.get("pools", []) if p["name"] == name), None)
+    if pool is None:  # a service's pool: its threads, or a template pool
+        service, _, local = name.partition(".")
+        sv = next(sv for sv in data.get("services") or [] if sv.get("name") == service)
+        if local == "threads":
+            before = int(sv.get("threads", 1))
+            sv["threads"] = 2 * before
+            return cls.from_dict(data), (f"twice the threads of service {service!r} ({before} -> {2 * before}; "
+                                         "or async calls where they only wait)")
+        pool = next(p for p in sv.get("pools", []) if p["name"] == local)
     if kind == "lock":
         # Split the hot row(s): twice as many hot keys share the same traffic.
         split = ""
