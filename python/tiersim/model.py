@@ -191,6 +191,20 @@ class ClassBuilder:
         return f"<ClassBuilder {self.name!r} ({self._data.get('type', 'open')}, {n} steps)>"
 
 
+def _station_data(name: str, servers: int, discipline: str, speed: float, capacity: int | None) -> dict[str, Any]:
+    """A station's plain data, defaults left out (the model's own and a service's template alike)."""
+    st: dict[str, Any] = {"name": name}
+    if discipline != "fcfs":
+        st["discipline"] = discipline
+    if servers != 1:
+        st["servers"] = servers
+    if speed != 1.0:
+        st["speed"] = speed
+    if capacity is not None:
+        st["capacity"] = capacity
+    return st
+
+
 def _call_step(kind: str, operation: str, count: int | None, mean: float | None,
                key: Mapping[str, Any] | None) -> dict[str, Any]:
     step: dict[str, Any] = {kind: operation}
@@ -234,8 +248,7 @@ class ServiceBuilder:
         >>> Model().service("app").station("cpu", servers=8, discipline="ps").to_dict()["stations"]
         [{'name': 'cpu', 'discipline': 'ps', 'servers': 8}]
         """
-        probe = Model().station(name, servers, discipline, speed, capacity)
-        _list_section(self._data, "stations").append(probe.to_dict()["stations"][0])
+        _list_section(self._data, "stations").append(_station_data(name, servers, discipline, speed, capacity))
         return self
 
     def pool(self, name: str, capacity: int) -> ServiceBuilder:
@@ -296,16 +309,7 @@ class Model:
         >>> Model().station("db", servers=4, discipline="ps", capacity=100).to_dict()["stations"]
         [{'name': 'db', 'discipline': 'ps', 'servers': 4, 'capacity': 100}]
         """
-        st: dict[str, Any] = {"name": name}
-        if discipline != "fcfs":
-            st["discipline"] = discipline
-        if servers != 1:
-            st["servers"] = servers
-        if speed != 1.0:
-            st["speed"] = speed
-        if capacity is not None:
-            st["capacity"] = capacity
-        _list_section(self._data, "stations").append(st)
+        _list_section(self._data, "stations").append(_station_data(name, servers, discipline, speed, capacity))
         return self
 
     def pool(self, name: str, capacity: int) -> Model:
