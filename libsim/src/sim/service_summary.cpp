@@ -15,37 +15,27 @@ double ratio(double num, double den) {
   return den > 0 ? num / den : std::numeric_limits<double>::quiet_NaN();
 }
 
-Estimate mean_of(const std::vector<const Estimate*>& xs) {
-  Estimate e{0, 0, 0};
-  for (const Estimate* x : xs) {
-    e.mean += x->mean / static_cast<double>(xs.size());
-    e.lo += x->lo / static_cast<double>(xs.size());
-    e.hi += x->hi / static_cast<double>(xs.size());
-  }
-  return e;
-}
+// How one metric of a service's resource folds over its replicas.
+enum class Fold {
+  kMean,          ///< per replica: utilization, queue lengths
+  kSum,           ///< in total: throughput, tokens held
+  kByThroughput,  ///< a time, weighted by each replica's throughput (replicas with none skipped)
+};
 
-Estimate sum_of(const std::vector<const Estimate*>& xs) {
-  Estimate e{0, 0, 0};
-  for (const Estimate* x : xs) {
-    e.mean += x->mean;
-    e.lo += x->lo;
-    e.hi += x->hi;
-  }
-  return e;
-}
-
-// A time weighted by each replica's throughput (replicas with none skipped).
-Estimate weighted(const std::vector<const Estimate*>& xs, const std::vector<double>& w) {
+template <class Row>
+Estimate fold(const std::vector<Row>& rows, Estimate Row::*metric, Fold how) {
   Estimate e{0, 0, 0};
   double total = 0;
-  for (std::size_t i = 0; i < xs.size(); ++i) {
-    if (!(w[i] > 0) || !std::isfinite(xs[i]->mean)) continue;
-    e.mean += w[i] * xs[i]->mean;
-    e.lo += w[i] * xs[i]->lo;
-    e.hi += w[i] * xs[i]->hi;
-    total += w[i];
+  for (const Row& row : rows) {
+    const Estimate& x = row.*metric;
+    double w = how == Fold::kByThroughput ? row.throughput.mean : 1.0;
+    if (how == Fold::kByThroughput && (!(w > 0) || !std::isfinite(x.mean))) continue;
+    e.mean += w * x.mean;
+    e.lo += w * x.lo;
+    e.hi += w * x.hi;
+    total += w;
   }
+  if (how == Fold::kSum) return e;
   if (!(total > 0)) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     return {nan, nan, nan};
@@ -69,27 +59,15 @@ StationResult fold_stations(const std::vector<StationResult>& rows, const std::s
   f.name = name;
   f.service = service;
   f.replicas = static_cast<int>(rows.size());
-  std::vector<const Estimate*> u, x, l, q, w, r, s;
-  std::vector<double> tput;
   f.losses = 0;
-  for (const auto& row : rows) {
-    u.push_back(&row.utilization);
-    x.push_back(&row.throughput);
-    l.push_back(&row.mean_in_system);
-    q.push_back(&row.mean_queue_length);
-    w.push_back(&row.mean_wait);
-    r.push_back(&row.mean_response);
-    s.push_back(&row.mean_service);
-    tput.push_back(row.throughput.mean);
-    f.losses += row.losses;
-  }
-  f.utilization = mean_of(u);
-  f.throughput = sum_of(x);
-  f.mean_in_system = mean_of(l);
-  f.mean_queue_length = mean_of(q);
-  f.mean_wait = weighted(w, tput);
-  f.mean_response = weighted(r, tput);
-  f.mean_service = weighted(s, tput);
+  for (const auto& row : rows) f.losses += row.losses;
+  f.utilization = fold(rows, &StationResult::utilization, Fold::kMean);
+  f.throughput = fold(rows, &StationResult::throughput, Fold::kSum);
+  f.mean_in_system = fold(rows, &StationResult::mean_in_system, Fold::kMean);
+  f.mean_queue_length = fold(rows, &StationResult::mean_queue_length, Fold::kMean);
+  f.mean_wait = fold(rows, &StationResult::mean_wait, Fold::kByThroughput);
+  f.mean_response = fold(rows, &StationResult::mean_response, Fold::kByThroughput);
+  f.mean_service = fold(rows, &StationResult::mean_service, Fold::kByThroughput);
   busiest(rows, f);
   return f;
 }
@@ -101,24 +79,14 @@ PoolResult fold_pools(const std::vector<PoolResult>& rows, const std::string& na
   f.service = service;
   f.replicas = static_cast<int>(rows.size());
   f.unlimited = unlimited;
-  std::vector<const Estimate*> u, w, h, x, q;
-  std::vector<double> tput;
   f.rejections = 0;
   f.hot_keys.clear();
-  for (const auto& row : rows) {
-    u.push_back(&row.utilization);
-    w.push_back(&row.mean_wait);
-    h.push_back(&row.mean_held);
-    x.push_back(&row.throughput);
-    q.push_back(&row.mean_queue_length);
-    tput.push_back(row.throughput.mean);
-    f.rejections += row.rejections;
-  }
-  f.utilization = mean_of(u);
-  f.mean_wait = weighted(w, tput);
-  f.mean_held = sum_of(h);
-  f.throughput = sum_of(x);
-  f.mean_queue_length = sum_of(q);
+  for (const auto& row : rows) f.rejections += row.rejections;
+  f.utilization = fold(rows, &PoolResult::utilization, Fold::kMean);
+  f.mean_wait = fold(rows, &PoolResult::mean_wait, Fold::kByThroughput);
+  f.mean_held = fold(rows, &PoolResult::mean_held, Fold::kSum);
+  f.throughput = fold(rows, &PoolResult::throughput, Fold::kSum);
+  f.mean_queue_length = fold(rows, &PoolResult::mean_queue_length, Fold::kSum);
   busiest(rows, f);
   if (unlimited) {
     f.capacity = 0;
@@ -128,56 +96,50 @@ PoolResult fold_pools(const std::vector<PoolResult>& rows, const std::string& na
   return f;
 }
 
+// The compiled layout puts the model's own stations (or pools) first and
+// then each service's, template entry by template entry, replica by
+// replica. The shared rows stay; each entry's replicas fold into one row,
+// and go on, marked with their service, to the per-replica rows.
+template <class Row, class FoldOne>
+void fold_service_rows(std::vector<Row>& rows, std::vector<Row>& per_replica, std::size_t shared,
+                       const std::vector<CompiledService>& services,
+                       std::uint32_t CompiledService::*base, std::uint32_t CompiledService::*count,
+                       FoldOne fold_one) {
+  std::vector<Row> folded(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(shared));
+  for (const CompiledService& sv : services) {
+    for (std::uint32_t j = 0; j < sv.*count; ++j) {
+      const std::uint32_t first = sv.*base + j * sv.replicas;
+      std::vector<Row> replicas(rows.begin() + first, rows.begin() + first + sv.replicas);
+      const std::string& instance = replicas.front().name;  // "app[0].cpu" or "app.cpu"
+      folded.push_back(
+          fold_one(replicas, sv.name + "." + instance.substr(instance.find('.') + 1), sv, first));
+      for (Row& row : replicas) {
+        row.service = sv.name;
+        per_replica.push_back(std::move(row));
+      }
+    }
+  }
+  rows = std::move(folded);
+}
+
 }  // namespace
 
 void summarize_services(const CompiledModel& model, const std::vector<Counters>& obs,
                         ExperimentResult& out) {
   if (model.services.empty()) return;
-  std::vector<StationResult> stations;
-  std::vector<PoolResult> pools;
-  // Shared resources keep their rows; a service's come folded, in its place.
-  std::size_t s = 0, p = 0;
-  std::vector<bool> station_done(model.stations.size(), false),
-      pool_done(model.pools.size(), false);
-  for (const CompiledService& sv : model.services) {
-    for (std::uint32_t j = 0; j < sv.station_count; ++j) {
-      const std::uint32_t base = sv.station_base + j * sv.replicas;
-      std::vector<StationResult> rows(out.stations.begin() + base,
-                                      out.stations.begin() + base + sv.replicas);
-      for (std::uint32_t r = 0; r < sv.replicas; ++r) station_done[base + r] = true;
-      const std::string& instance = rows.front().name;
-      const std::string local = instance.substr(instance.find('.') + 1);
-      stations.push_back(fold_stations(rows, sv.name + "." + local, sv.name));
-      for (auto& row : rows) {
-        row.service = sv.name;
-        out.replica_stations.push_back(row);
-      }
-    }
-    for (std::uint32_t j = 0; j < sv.pool_count; ++j) {
-      const std::uint32_t base = sv.pool_base + j * sv.replicas;
-      std::vector<PoolResult> rows(out.pools.begin() + base,
-                                   out.pools.begin() + base + sv.replicas);
-      for (std::uint32_t r = 0; r < sv.replicas; ++r) pool_done[base + r] = true;
-      const std::string& instance = rows.front().name;
-      const std::string local = instance.substr(instance.find('.') + 1);
-      pools.push_back(
-          fold_pools(rows, sv.name + "." + local, sv.name, j == 0 && model.pools[base].unlimited));
-      for (auto& row : rows) {
-        row.service = sv.name;
-        out.replica_pools.push_back(row);
-      }
-    }
-  }
-  std::vector<StationResult> merged_stations;
-  for (; s < model.stations.size(); ++s)
-    if (!station_done[s]) merged_stations.push_back(out.stations[s]);
-  merged_stations.insert(merged_stations.end(), stations.begin(), stations.end());
-  out.stations = std::move(merged_stations);
-  std::vector<PoolResult> merged_pools;
-  for (; p < model.pools.size(); ++p)
-    if (!pool_done[p]) merged_pools.push_back(out.pools[p]);
-  merged_pools.insert(merged_pools.end(), pools.begin(), pools.end());
-  out.pools = std::move(merged_pools);
+  fold_service_rows(
+      out.stations, out.replica_stations, model.spec.stations.size(), model.services,
+      &CompiledService::station_base, &CompiledService::station_count,
+      [&](const std::vector<StationResult>& rows, const std::string& name,
+          const CompiledService& sv, std::uint32_t) { return fold_stations(rows, name, sv.name); });
+  fold_service_rows(out.pools, out.replica_pools, model.spec.pools.size(), model.services,
+                    &CompiledService::pool_base, &CompiledService::pool_count,
+                    [&](const std::vector<PoolResult>& rows, const std::string& name,
+                        const CompiledService& sv, std::uint32_t first) {
+                      // The threads pool comes first; unlimited when declared without a count.
+                      return fold_pools(rows, name, sv.name,
+                                        first == sv.pool_base && model.pools[first].unlimited);
+                    });
 
   for (std::size_t si = 0; si < model.services.size(); ++si) {
     const CompiledService& sv = model.services[si];
