@@ -65,6 +65,43 @@ double congruent(double n, std::uint32_t r, std::uint32_t R) {
   return whole + (r < rest ? 1.0 : 0.0);
 }
 
+// Visits per invocation to each step of every operation (they do not
+// depend on who calls).
+std::vector<std::vector<double>> all_operation_visits(const CompiledModel& m) {
+  std::vector<std::vector<double>> ov;
+  ov.reserve(m.operations.size());
+  for (const CompiledOperation& op : m.operations)
+    ov.push_back(route_visits(m, op.first_step, op.end_step, op.entry));
+  return ov;
+}
+
+// Invocations of each operation per request of class `c`, from the class's
+// visits `v` and the operations' `ov`: inv = b + A inv, where b counts the
+// class's own calls and A[o'][o] the invocations of o' per invocation of o.
+std::vector<double> invocations(const CompiledModel& m, std::uint32_t c,
+                                const std::vector<double>& v,
+                                const std::vector<std::vector<double>>& ov) {
+  const auto no = static_cast<Eigen::Index>(m.operations.size());
+  const CompiledClass& cc = m.classes.at(c);
+  Eigen::VectorXd b = Eigen::VectorXd::Zero(no);
+  for (std::uint32_t s = cc.first_step; s < cc.end_step; ++s)
+    if (is_call(m.steps[s]))
+      b(m.steps[s].target) += v[s - cc.first_step] * calls_per_visit(m.steps[s]);
+  std::vector<Triplet> t;
+  for (Eigen::Index o = 0; o < no; ++o) {
+    t.emplace_back(o, o, 1.0);
+    const CompiledOperation& op = m.operations[static_cast<std::size_t>(o)];
+    const auto& visits = ov[static_cast<std::size_t>(o)];
+    for (std::uint32_t s = op.first_step; s < op.end_step; ++s)
+      if (is_call(m.steps[s]))
+        t.emplace_back(m.steps[s].target, o,
+                       -visits[s - op.first_step] * calls_per_visit(m.steps[s]));
+  }
+  SparseMatrix a(no, no);
+  a.setFromTriplets(t.begin(), t.end());
+  return solve(a, b);
+}
+
 }  // namespace
 
 std::vector<double> CompiledModel::visit_ratios(std::uint32_t c) const {
@@ -78,26 +115,8 @@ std::vector<double> CompiledModel::operation_visit_ratios(std::uint32_t o) const
 }
 
 std::vector<double> CompiledModel::operation_invocations(std::uint32_t c) const {
-  const auto no = static_cast<Eigen::Index>(operations.size());
-  if (no == 0) return {};
-  const CompiledClass& cc = classes.at(c);
-  auto v = visit_ratios(c);
-  Eigen::VectorXd b = Eigen::VectorXd::Zero(no);
-  for (std::uint32_t s = cc.first_step; s < cc.end_step; ++s)
-    if (is_call(steps[s])) b(steps[s].target) += v[s - cc.first_step] * calls_per_visit(steps[s]);
-  // inv = b + A inv, A[o'][o]: invocations of o' per invocation of o.
-  std::vector<Triplet> t;
-  for (Eigen::Index o = 0; o < no; ++o) {
-    t.emplace_back(o, o, 1.0);
-    const CompiledOperation& op = operations[static_cast<std::size_t>(o)];
-    auto ov = operation_visit_ratios(static_cast<std::uint32_t>(o));
-    for (std::uint32_t s = op.first_step; s < op.end_step; ++s)
-      if (is_call(steps[s]))
-        t.emplace_back(steps[s].target, o, -ov[s - op.first_step] * calls_per_visit(steps[s]));
-  }
-  SparseMatrix a(no, no);
-  a.setFromTriplets(t.begin(), t.end());
-  return solve(a, b);
+  if (operations.empty()) return {};
+  return invocations(*this, c, visit_ratios(c), all_operation_visits(*this));
 }
 
 std::vector<double> CompiledModel::replica_shares(std::uint32_t step) const {
@@ -131,10 +150,8 @@ std::vector<VisitFlow> CompiledModel::visit_flows(std::uint32_t c) const {
 
   // Operations: visits per request = invocations x visits per invocation,
   // spread over the replicas by the shares of the calls that reach them.
-  auto inv = operation_invocations(c);
-  std::vector<std::vector<double>> ov(operations.size());
-  for (std::uint32_t o = 0; o < operations.size(); ++o)
-    if (inv[o] > 0) ov[o] = operation_visit_ratios(o);
+  const auto ov = all_operation_visits(*this);
+  const auto inv = invocations(*this, c, v, ov);
   std::vector<std::vector<double>> share(operations.size());
   std::vector<double> weight(operations.size(), 0.0);
   auto add_site = [&](std::uint32_t s, double visits) {
