@@ -114,6 +114,39 @@ void BM_EngineThreeTier(benchmark::State& state) {
 }
 BENCHMARK(BM_EngineThreeTier)->Unit(benchmark::kMillisecond);
 
+// Calls between services: a web tier of 8 replicas (round robin) calls an
+// app tier of 4 (shortest queue, 16 threads each), which replies early and
+// then sends to a log service. Every request makes three frames; the frames
+// live in the customer slab, so allocs_per_event stays at the slab's growth.
+json layered_model() {
+  auto service = [](const std::string& name, int replicas, const std::string& balancer,
+                    json steps) {
+    return json{{"name", name},
+                {"replicas", replicas},
+                {"balancer", balancer},
+                {"threads", 16},
+                {"stations", {{{"name", "cpu"}, {"servers", 2}, {"discipline", "ps"}}}},
+                {"operations", {{{"name", "op"}, {"steps", steps}}}}};
+  };
+  return {
+      {"services",
+       {service("web", 8, "round_robin",
+                {{{"visit", "cpu"}, {"service", exp_mean(0.01)}}, {{"call", "app.op"}}}),
+        service("app", 4, "shortest_queue",
+                {{{"visit", "cpu"}, {"service", exp_mean(0.02)}},
+                 {{"reply", true}},
+                 {{"send", "log.op"}}}),
+        service("log", 1, "random", {{{"visit", "cpu"}, {"service", exp_mean(0.002)}}})}},
+      {"classes",
+       {{{"name", "users"}, {"interarrival", exp_mean(0.01)}, {"steps", {{{"call", "web.op"}}}}}}}};
+}
+
+void BM_EngineLayered(benchmark::State& state) {
+  static const CompiledModel m = compiled(layered_model(), 20000);
+  run_model(state, m);
+}
+BENCHMARK(BM_EngineLayered)->Unit(benchmark::kMillisecond);
+
 // Replications on 1 vs all cores: the speed-up of the experiment layer.
 void BM_ReplicationsThreads(benchmark::State& state) {
   json m = open_model(1, 1, 0.8, 1.0);

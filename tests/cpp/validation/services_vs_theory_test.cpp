@@ -196,6 +196,29 @@ TEST(ServicesVsTheory, AnAsynchronousSendIsAnOpenStreamAtTheSendersRate) {
   EXPECT_TRUE(covers(station(r, "log.disk").utilization, 0.5, 2, 0.03));
 }
 
+TEST(ServicesVsTheory, SentWorkCountsTowardTheSaturationGuard) {
+  // The sender finishes at once but its sends pile up at an overloaded log
+  // (rho = 2): the run stops as saturated instead of growing without bound.
+  json m = {{"run", {{"until", 100000}, {"max_in_system", 500}, {"seed", 511}}},
+            {"stations", {{{"name", "front"}, {"discipline", "delay"}}}},
+            {"services",
+             {{{"name", "log"},
+               {"stations", {{{"name", "disk"}}}},
+               {"operations",
+                {{{"name", "write"},
+                  {"steps", {{{"visit", "disk"}, {"service", exponential(2.0)}}}}}}}}}},
+            {"classes",
+             {{{"name", "c"},
+               {"interarrival", exponential(1.0)},
+               {"steps",
+                {{{"send", "log.write"}}, {{"visit", "front"}, {"service", exponential(0.1)}}}}}}}};
+  auto r = run(m);
+  EXPECT_TRUE(r.saturation.saturated);
+  // Stopped by the guard, not by the end of the run.
+  EXPECT_LT(r.run.simulated_time, 100000.0);
+  EXPECT_NE(r.saturation.reason.find("max_in_system"), std::string::npos) << r.saturation.reason;
+}
+
 TEST(ServicesVsTheory, AKeyBalancerKeepsEachShardsKeysOnOneReplica) {
   // 100 keys over 4 shards; half the calls hit key 0, which shard 0 owns.
   json m = replicated(4, "key", 1.0, 506);
