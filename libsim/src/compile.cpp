@@ -288,7 +288,7 @@ void compile_route(const RouteContext& rc, CompiledModel& out) {
   const auto& steps = rc.steps;
   const std::size_t n = steps.size();
   const std::uint32_t first = static_cast<std::uint32_t>(out.steps.size());
-  const std::string& kind_word = rc.op == kExit ? std::string("class") : std::string("operation");
+  const std::string kind_word = rc.op == kExit ? "class" : "operation";
 
   std::map<std::string, std::uint32_t> ids;
   for (std::size_t s = 0; s < n; ++s) {

@@ -126,7 +126,7 @@ inline void Simulator::Impl::call_returned(std::uint32_t cu) {
 }
 
 inline void Simulator::Impl::end_operation(std::uint32_t cu, const CompiledStep& s) {
-  {
+  {  // A reference only up to reply(): its caller may call again and grow the slab.
     Customer& k = customers_[cu];
     cur_.steps[k.step + k.coff].count += 1;
     release_tokens(s.target + (k.replica & s.local), 0, 1);
